@@ -22,17 +22,23 @@ fn main() {
 
     let text = fs::read_to_string(&spec_path).expect("read openapi/flowengine.yaml");
     let raw: serde_json::Value = serde_yaml::from_str(&text).expect("parse the spec as YAML");
-    let adapted = adapt::for_progenitor(raw.clone());
+    let adapted = adapt::for_progenitor(raw);
     let spec: openapiv3::OpenAPI =
         serde_json::from_value(adapted.clone()).expect("the adapted spec is OpenAPI 3.0");
 
     let mut settings = progenitor::GenerationSettings::default();
-    settings.with_interface(progenitor::InterfaceStyle::Positional);
+    settings
+        .with_interface(progenitor::InterfaceStyle::Positional)
+        // The core's Transport rides inside the generated client, and its
+        // ClientHooks impl (transport.rs) is required: every call goes through it.
+        .with_inner_type(quote::quote!(crate::transport::Transport))
+        .with_hooks(progenitor::HooksMode::Expected);
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator.generate_tokens(&spec).expect("progenitor generates the client");
     let ast = syn::parse2(tokens).expect("generated code parses");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     fs::write(out.join("codegen.rs"), prettyplease::unparse(&ast)).unwrap();
 
-    fs::write(out.join("dispatch.rs"), dispatch::generate(&adapted, &raw)).unwrap();
+    let api = flowengine_codegen::Api::parse(&text).expect("the spec model reads the spec");
+    fs::write(out.join("dispatch.rs"), dispatch::generate(&api)).unwrap();
 }
