@@ -146,5 +146,5 @@ fn arm(out: &mut String, op: &Operation) {
         // Never reached: `call()` refuses stream-only operations before dispatching.
         return;
     }
-    let _ = writeln!(out, "            to_json({call})\n        }}");
+    let _ = writeln!(out, "            to_json({call}).await\n        }}");
 }

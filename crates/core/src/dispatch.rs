@@ -223,10 +223,13 @@ fn apply(check: &Check, v: &Value) -> Result<(), Error> {
 }
 
 /// A generated call's result as JSON.
-pub(crate) fn to_json<T: serde::Serialize>(
+pub(crate) async fn to_json<T: serde::Serialize>(
     result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<crate::generated::types::Error>>,
 ) -> Result<Value, Error> {
-    let value = result.map_err(Error::from)?.into_inner();
+    let value = match result {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(Error::from_progenitor(e).await),
+    };
     serde_json::to_value(value).map_err(|e| Error::decode(format!("cannot re-encode the response: {e}")))
 }
 

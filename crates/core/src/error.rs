@@ -239,6 +239,22 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
+impl Error {
+    /// Like `From`, but reads the body of an undeclared status, so that its
+    /// message is not lost.
+    pub async fn from_progenitor(e: progenitor_client::Error<crate::generated::types::Error>) -> Error {
+        match e {
+            progenitor_client::Error::UnexpectedResponse(resp) if !resp.status().is_success() => {
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await.unwrap_or_default();
+                Error::from_response_parts(status, &headers, &body)
+            }
+            other => Error::from(other),
+        }
+    }
+}
+
 impl From<progenitor_client::Error<crate::generated::types::Error>> for Error {
     fn from(e: progenitor_client::Error<crate::generated::types::Error>) -> Error {
         use progenitor_client::Error as P;

@@ -1,0 +1,189 @@
+//! `flowengine::Client`: progenitor's typed client (through `Deref`) plus
+//! the narrow waist (`call`, `stream`) and the helpers every language uses.
+use crate::config::{Config, Resolved};
+use crate::dispatch;
+use crate::error::{Error, ErrorKind};
+use crate::generated;
+use crate::stream::{self, EventStream, StreamItem};
+use crate::transport::Transport;
+use futures::stream::{BoxStream, StreamExt};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// A FlowEngine client. Cheap to clone; clones share one connection pool.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), flowengine::Error> {
+/// let fe = flowengine::Client::new(flowengine::Config::default())?;
+/// // Typed, generated from the spec:
+/// let functions = fe.list_functions().await?.into_inner();
+/// // The narrow waist every binding uses:
+/// let user = fe.call("getUser", serde_json::json!({})).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api: generated::Client,
+    config: Resolved,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.inner.config).finish()
+    }
+}
+
+impl std::ops::Deref for Client {
+    type Target = generated::Client;
+    fn deref(&self) -> &generated::Client {
+        &self.inner.api
+    }
+}
+
+impl Client {
+    /// Builds a client; settings not given come from the environment, the
+    /// config file, then the defaults (see [`Config::resolve`]).
+    pub fn new(config: Config) -> Result<Client, Error> {
+        let resolved = config.resolve()?;
+        let transport = Transport::new(&resolved)?;
+        let api = generated::Client::new_with_client(&resolved.base_url, transport.http.clone(), transport);
+        Ok(Client { inner: Arc::new(Inner { api, config: resolved }) })
+    }
+
+    /// A client configured from the environment and the config file only.
+    pub fn from_env() -> Result<Client, Error> {
+        Client::new(Config::default())
+    }
+
+    /// The generated client (also reachable through `Deref`).
+    pub fn api(&self) -> &generated::Client {
+        &self.inner.api
+    }
+
+    pub fn config(&self) -> &Resolved {
+        &self.inner.config
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        use progenitor_client::ClientInfo;
+        self.inner.api.inner()
+    }
+
+    pub(crate) fn require_key(&self) -> Result<(), Error> {
+        if self.transport().has_key() {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Authentication,
+            "no API key: pass api_key, set FLOWENGINE_API_KEY, or run `fe login` (it writes ~/.flowengine/config.json)",
+        ))
+    }
+
+    /// Any non-stream operation of the spec, by `operationId` (`listFunctions`)
+    /// or public name (`functions.list`), with params keyed by their wire
+    /// names (path, query and header params, and the body's fields).
+    pub async fn call(&self, operation: &str, params: Value) -> Result<Value, Error> {
+        self.require_key()?;
+        dispatch::call(&self.inner.api, operation, params).await
+    }
+
+    /// A stream operation: `chat` (chunks) or `getFunctionLogs` with
+    /// `tail: true` (lines; `tail` is implied).
+    pub async fn stream(&self, operation: &str, params: Value) -> Result<EventStream, Error> {
+        self.require_key()?;
+        let meta = dispatch::operation(operation)
+            .ok_or_else(|| Error::invalid_argument("operation", format!("unknown operation `{operation}`")))?;
+        let Some(stream_meta) = &meta.stream else {
+            return Err(Error::invalid_argument("operation", format!("{} is not a stream: use call()", meta.id)));
+        };
+        let mut params = match params {
+            Value::Object(m) => m,
+            Value::Null => Default::default(),
+            other => return Err(Error::invalid_argument("params", format!("params must be an object, got {other}"))),
+        };
+        for (k, v) in stream_meta.when {
+            params.insert((*k).to_string(), serde_json::from_str(v).unwrap_or(Value::Null));
+        }
+        let mut p = dispatch::Params::new(meta, Value::Object(params))?;
+        match stream_meta.items {
+            "chat_chunks" => {
+                let body: generated::types::ChatRequest = p.take_body()?;
+                let resp = match self.inner.api.chat(&body).await {
+                    Ok(r) => r,
+                    Err(e) => return Err(Error::from_progenitor(e).await),
+                };
+                let headers = resp.headers().clone();
+                let body: BoxStream<'static, Result<bytes::Bytes, reqwest::Error>> = resp.into_inner().into_inner().boxed();
+                Ok(stream::chat_from_response(&headers, body))
+            }
+            "log_lines" => {
+                let id: generated::types::GetFunctionLogsId = p.take_required("id")?;
+                let last: Option<String> = p.take_optional("Last-Event-ID")?;
+                let path = meta.path.replace("{id}", &url_segment(&id));
+                let url = format!("{}{}?tail=true", self.transport().base_url, path);
+                Ok(stream::log_tail(self.transport().clone(), url, last))
+            }
+            other => Err(Error::invalid_argument("operation", format!("unsupported stream kind `{other}`"))),
+        }
+    }
+
+    /// Streams a chat reply: `message`, `model` (`regular` or `boost`),
+    /// optional `conversation_id`.
+    pub async fn chat_stream(&self, message: &str, model: &str, conversation_id: Option<&str>) -> Result<EventStream, Error> {
+        let mut params = json!({ "message": message, "model": model });
+        if let Some(c) = conversation_id {
+            params["conversation_id"] = json!(c);
+        }
+        self.stream("chat", params).await
+    }
+
+    /// The whole chat reply, collected from the stream.
+    pub async fn chat_send(&self, message: &str, model: &str, conversation_id: Option<&str>) -> Result<ChatReply, Error> {
+        collect_chat(self.chat_stream(message, model, conversation_id).await?).await
+    }
+
+    /// Tails a function's logs (one item per line; resumes after drops).
+    pub async fn tail_logs(&self, function_id: &str) -> Result<EventStream, Error> {
+        self.stream("getFunctionLogs", json!({ "id": function_id })).await
+    }
+
+    /// Every conversation, fetching pages of `page_size` by offset as needed.
+    pub fn chats_iter(&self, page_size: u32) -> BoxStream<'static, Result<Value, Error>> {
+        crate::paginate::chats(self.clone(), page_size)
+    }
+}
+
+/// A chat reply gathered from its stream.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ChatReply {
+    pub content: String,
+    pub finish_reason: Option<String>,
+    pub conversation_id: Option<String>,
+    pub chunks: usize,
+}
+
+pub async fn collect_chat(mut s: EventStream) -> Result<ChatReply, Error> {
+    let mut reply = ChatReply::default();
+    while let Some(item) = s.next().await {
+        if let StreamItem::Chunk(c) = item? {
+            reply.content.push_str(&c.content);
+            reply.chunks += 1;
+            if c.finish_reason.is_some() {
+                reply.finish_reason = c.finish_reason;
+            }
+            if c.conversation_id.is_some() {
+                reply.conversation_id = c.conversation_id;
+            }
+        }
+    }
+    Ok(reply)
+}
+
+/// Percent-encodes one path segment.
+fn url_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}
