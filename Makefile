@@ -35,6 +35,7 @@ export REDOCLY_TELEMETRY := off
 # The steps run one after the other in this order, even under make -j.
 # ---------------------------------------------------------------------------
 TEST_STEPS := test-spec
+TEST_STEPS += test-codegen
 TEST_STEPS += test-rust
 
 .PHONY: help venv node-tools tools lint-spec build test $(TEST_STEPS) \
@@ -99,12 +100,14 @@ test:
 
 test-spec: lint-spec
 
+test-codegen: codegen-check
+
 # cargo-nextest when installed (doctests then run through cargo test --doc,
 # which nextest does not cover); plain cargo test otherwise.
 test-rust:
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	    echo "$(CARGO) nextest run --workspace"; \
-	    $(CARGO) nextest run --workspace --no-tests=warn; \
+	    $(CARGO) nextest run --workspace --no-tests=warn --success-output final --status-level fail; \
 	    echo "$(CARGO) test --workspace --doc"; \
 	    $(CARGO) test --workspace --doc; \
 	else \

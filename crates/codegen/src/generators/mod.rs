@@ -1,0 +1,10 @@
+//! One module per generated surface; each returns (repo-relative path, text).
+mod reference;
+
+use crate::Api;
+
+pub fn all(api: &Api) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    files.extend(reference::generate(api));
+    files
+}
