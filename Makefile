@@ -47,7 +47,7 @@ help:
 	@echo "  lint-spec      redocly lint (redocly.yaml) + openapi-spec-validator on $(SPEC)"
 	@echo "  build          cargo build --workspace"
 	@echo "  lint           lint-spec + cargo clippy --workspace"
-	@echo "  demo           the main job (placeholder until the sandbox and core land)"
+	@echo "  demo           the tour: deploy, chat and logs against an in-process sandbox"
 	@echo "  codegen        regenerate each language's typed surface from the spec"
 	@echo "  codegen-check  fail when a committed generated file is stale"
 	@echo "  bench          cargo bench -p flowengine"
@@ -115,10 +115,10 @@ test-rust:
 	    $(CARGO) test --workspace; \
 	fi
 
-# --- placeholders, filled in by later issues ----------------------------------
+# --- the main job, generated files, benchmarks ---------------------------------
 
 demo:
-	@echo "make demo: the demo arrives with the sandbox (crates/sandbox) and the core (crates/core)."
+	$(CARGO) run -q -p flowengine --example tour
 
 codegen:
 	$(CARGO) run -q -p flowengine-codegen -- write
