@@ -462,9 +462,6 @@ where
     }
 }
 
-// Compiled from here until lib.rs declares `pub mod chat_chunk;`.
-#[path = "chat_chunk.rs"]
-pub mod chat_chunk;
 
 #[cfg(test)]
 mod tests {
