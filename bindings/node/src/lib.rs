@@ -1,0 +1,1 @@
+//! Placeholder: the napi addon arrives with issue 6.

@@ -1,0 +1,1 @@
+//! Placeholder: the pyo3 native module arrives with issue 5.
