@@ -18,6 +18,7 @@ pub mod dispatch;
 pub mod error;
 mod paginate;
 pub mod retry;
+pub mod runtime;
 pub mod sse;
 pub mod stream;
 pub mod tarball;
