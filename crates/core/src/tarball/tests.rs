@@ -1010,3 +1010,19 @@ fn summary_serialises_for_the_bindings() {
     assert_eq!(dry.compressed_bytes, None);
     assert_eq!(dry.files, summary.files);
 }
+
+#[test]
+fn public_types_are_send_sync_and_the_stream_is_unpin() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn stream<S>()
+    where
+        S: futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + Unpin + 'static,
+    {
+    }
+    send_sync::<PackPlan>();
+    send_sync::<PlannedFile>();
+    send_sync::<PackError>();
+    send_sync::<PackProgress>();
+    send_sync::<PackSummary>();
+    stream::<PackStream>();
+}
