@@ -126,5 +126,9 @@ codegen:
 codegen-check:
 	$(CARGO) run -q -p flowengine-codegen -- check
 
+# Benchmarks (not part of make test): SSE parse throughput against
+# eventsource-stream, pack against `tar czf`, peak RSS of pack + upload.
 bench:
-	$(CARGO) bench -p flowengine
+	$(CARGO) bench -p flowengine --bench sse
+	$(CARGO) bench -p flowengine --bench pack
+	scripts/bench-deploy.sh
