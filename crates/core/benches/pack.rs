@@ -17,7 +17,7 @@
 //! `/usr/bin/time -v` ("Maximum resident set size").
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
