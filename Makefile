@@ -39,7 +39,7 @@ TEST_STEPS += test-codegen
 TEST_STEPS += test-rust
 
 .PHONY: help venv node-tools tools lint-spec build test $(TEST_STEPS) \
-        demo codegen codegen-check bench lint clean-tools
+        demo demo-rust codegen codegen-check bench lint clean-tools
 
 help:
 	@echo "FlowEngine SDK targets:"
@@ -47,7 +47,8 @@ help:
 	@echo "  lint-spec      redocly lint (redocly.yaml) + openapi-spec-validator on $(SPEC)"
 	@echo "  build          cargo build --workspace"
 	@echo "  lint           lint-spec + cargo clippy --workspace"
-	@echo "  demo           the tour: deploy, chat and logs against an in-process sandbox"
+	@echo "  demo           the tour with fe: deploy, logs, secret, domain, chat, usage against a local sandbox"
+	@echo "  demo-rust      the same tour through the Rust core's examples"
 	@echo "  codegen        regenerate each language's typed surface from the spec"
 	@echo "  codegen-check  fail when a committed generated file is stale"
 	@echo "  bench          cargo bench -p flowengine"
@@ -118,6 +119,10 @@ test-rust:
 # --- the main job, generated files, benchmarks ---------------------------------
 
 demo:
+	bash crates/cli/tour.sh
+
+# The same tour in Rust, through the core's examples.
+demo-rust:
 	$(CARGO) run -q -p flowengine --example tour
 
 codegen:

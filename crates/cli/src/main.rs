@@ -1,1 +1,4 @@
-fn main() { eprintln!("fe: arrives with issue 8"); std::process::exit(1) }
+//! `fe`: the FlowEngine command line.
+fn main() {
+    std::process::exit(fe::run());
+}

@@ -1,0 +1,4 @@
+//! `flowengine`: the long-form alias of `fe` (same commands, same flags).
+fn main() {
+    std::process::exit(fe::run());
+}
