@@ -37,6 +37,8 @@ export REDOCLY_TELEMETRY := off
 TEST_STEPS := test-spec
 TEST_STEPS += test-codegen
 TEST_STEPS += test-rust
+TEST_STEPS += test-node
+TEST_STEPS += test-mcp
 
 .PHONY: help venv node-tools tools lint-spec build test $(TEST_STEPS) \
         demo demo-rust codegen codegen-check bench lint clean-tools
@@ -103,6 +105,14 @@ test-spec: lint-spec
 
 test-codegen: codegen-check
 
+# The Node package: npm ci (builds the addon), tsc --strict, node --test.
+test-node:
+	bash bindings/node/test.sh
+
+# flowengine-mcp driven over stdio by the Python `mcp` client.
+test-mcp:
+	VENV=$(VENV) bash crates/mcp/test.sh
+
 # cargo-nextest when installed (doctests then run through cargo test --doc,
 # which nextest does not cover); plain cargo test otherwise.
 test-rust:
@@ -137,3 +147,4 @@ bench:
 	$(CARGO) bench -p flowengine --bench sse
 	$(CARGO) bench -p flowengine --bench pack
 	scripts/bench-deploy.sh
+	bash bindings/node/bench/run.sh
