@@ -2,6 +2,7 @@
 mod node;
 mod python;
 mod reference;
+mod swift;
 
 use crate::Api;
 
@@ -10,5 +11,6 @@ pub fn all(api: &Api) -> Vec<(String, String)> {
     files.extend(reference::generate(api));
     files.extend(python::generate(api));
     files.extend(node::generate(api));
+    files.extend(swift::generate(api));
     files
 }

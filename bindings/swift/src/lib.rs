@@ -1,0 +1,1 @@
+//! Placeholder: the uniffi crate arrives with issue 7.
