@@ -37,6 +37,7 @@ export REDOCLY_TELEMETRY := off
 TEST_STEPS := test-spec
 TEST_STEPS += test-codegen
 TEST_STEPS += test-rust
+TEST_STEPS += test-fuzz
 TEST_STEPS += test-node
 TEST_STEPS += test-mcp
 
@@ -104,6 +105,10 @@ test:
 test-spec: lint-spec
 
 test-codegen: codegen-check
+
+# schemathesis (pinned in tools/requirements.txt) against a sandbox on a free port.
+test-fuzz: venv
+	VENV=$(VENV) scripts/sandbox-fuzz.sh
 
 # The Node package: npm ci (builds the addon), tsc --strict, node --test.
 test-node:

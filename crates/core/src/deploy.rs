@@ -242,7 +242,9 @@ impl Client {
         if let Some(r) = runtime {
             serde_json::from_value::<crate::generated::types::Runtime>(json!(r)).map_err(|e| Error::invalid_argument("runtime", format!("`runtime` is invalid: {e}")))?;
         }
-        let mut form = reqwest::multipart::Form::new();
+        // Part names are relative paths: send them as they are, not as
+        // RFC 2231 `name*=` (which multipart/form-data parsers ignore).
+        let mut form = reqwest::multipart::Form::new().percent_encode_noop();
         if let Some(n) = name {
             form = form.text("name", n.to_string());
         }

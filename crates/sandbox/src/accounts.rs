@@ -22,6 +22,8 @@ pub struct AccountSpec {
     pub credits: f64,
     /// Empty hosting slots (storage in GB) to provision onto.
     pub empty_slots: Vec<i64>,
+    /// Empty slots with fixed ids (id, storage in GB), for fixtures.
+    pub fixed_slots: Vec<(String, i64)>,
     /// Connected Gmail senders: (address, daily quota).
     pub email_senders: Vec<(String, i64)>,
     /// Workspace-scope secrets: (name, value).
@@ -42,6 +44,7 @@ impl Default for AccountSpec {
             suspended: None,
             credits: 100.0,
             empty_slots: vec![10, 30],
+            fixed_slots: Vec::new(),
             email_senders: vec![("me@example.com".into(), 250)],
             workspace_secrets: Vec::new(),
             key: None,
@@ -61,6 +64,7 @@ impl AccountSpec {
             suspended: None,
             credits: 1_000_000.0,
             empty_slots: vec![10, 10, 30, 30, 50],
+            fixed_slots: Vec::new(),
             email_senders: vec![("demo@flowengine.local".into(), 500), ("sales@flowengine.local".into(), 250)],
             workspace_secrets: vec![("DATABASE_URL".into(), "postgres://sandbox/demo".into())],
             key: None,
@@ -136,8 +140,12 @@ pub fn create_account(conn: &mut Connection, spec: &AccountSpec) -> ApiResult<Cr
         return Err(ApiError::conflict("key_taken", "this key already belongs to an account"));
     }
     tx.execute("INSERT INTO api_keys (key_hash, account_id, created_ms) VALUES (?1, ?2, ?3)", params![hash_key(&key), id, now])?;
-    for (i, gb) in spec.empty_slots.iter().enumerate() {
-        let slot = uuid();
+    let slots = spec.empty_slots.iter().map(|gb| (uuid(), *gb)).chain(spec.fixed_slots.iter().cloned());
+    for (i, (slot, gb)) in slots.enumerate() {
+        let taken = tx.query_row("SELECT 1 FROM instances WHERE id = ?1", [&slot], |_| Ok(())).optional()?.is_some();
+        if taken {
+            return Err(ApiError::conflict("slot_taken", format!("an instance with id {slot} already exists")));
+        }
         tx.execute(
             "INSERT INTO instances (id, account_id, instance_name, instance_url, service_type, status, storage_gb, created_ms)
              VALUES (?1, ?2, ?3, NULL, 'empty', 'pending_deploy', ?4, ?5)",

@@ -32,6 +32,9 @@ pub struct SandboxConfig {
     pub default_key: Option<String>,
     /// Log tail: how often the database is polled for new lines (2 s, as the reference says).
     pub log_poll_interval: Duration,
+    /// Log tail: how many of the latest lines a fresh tail (no `Last-Event-ID`)
+    /// replays before following (like `tail -f`); 0 sends new lines only.
+    pub tail_backlog: usize,
     /// Log tail: a `: keepalive` comment is sent after this much silence.
     pub tail_keepalive: Duration,
     /// Log tail: close the stream after this long (clients resume with
@@ -65,6 +68,7 @@ impl Default for SandboxConfig {
             public_url: None,
             default_key: None,
             log_poll_interval: Duration::from_secs(2),
+            tail_backlog: 100,
             tail_keepalive: Duration::from_secs(15),
             tail_max_duration: None,
             build_step_delay: Duration::from_millis(400),

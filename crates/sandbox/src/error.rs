@@ -9,9 +9,14 @@ pub const PRICING_URL: &str = "https://flowengine.cloud/#pricing";
 pub const FUNCTIONS_PRICING_URL: &str = "https://flowengine.cloud/pricing?tab=functions";
 pub const BILLING_URL: &str = "https://flowengine.cloud/settings/billing";
 
-/// A failed request, rendered as the spec's Error body.
+/// A failed request, rendered as the spec's Error body. Boxed, so that
+/// `Result<_, ApiError>` stays one pointer wide on the error side.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorBody>);
+
+/// The fields of an [`ApiError`] (reached through `Deref`).
+#[derive(Debug, Clone)]
+pub struct ErrorBody {
     pub status: StatusCode,
     pub error: String,
     pub message: String,
@@ -24,9 +29,22 @@ pub struct ApiError {
 
 pub type ApiResult<T = Response> = Result<T, ApiError>;
 
+impl std::ops::Deref for ApiError {
+    type Target = ErrorBody;
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorBody {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(ErrorBody {
             status,
             error: error.to_string(),
             message: message.into(),
@@ -35,7 +53,7 @@ impl ApiError {
             upgrade_required: None,
             upgrade_url: None,
             retry_after: None,
-        }
+        }))
     }
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
         let mut e = Self::new(StatusCode::BAD_REQUEST, "bad_request", message);

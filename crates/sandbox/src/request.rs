@@ -11,7 +11,6 @@ use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{RawPathParams, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::accounts::Account;
@@ -46,8 +45,9 @@ impl Req {
     pub fn query_str(&self, name: &str) -> Option<&str> {
         self.query.get(name).and_then(Value::as_str)
     }
+    /// An integer query parameter, saturated to i64.
     pub fn query_i64(&self, name: &str) -> Option<i64> {
-        self.query.get(name).and_then(Value::as_i64)
+        self.query.get(name).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
     }
     pub fn query_bool(&self, name: &str) -> Option<bool> {
         self.query.get(name).and_then(Value::as_bool)
@@ -65,17 +65,6 @@ impl Req {
     /// Integers may arrive as `2.0`, which JSON Schema counts as an integer.
     pub fn b_i64(&self, name: &str) -> Option<i64> {
         self.body.get(name).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
-    }
-    pub fn b_f64(&self, name: &str) -> Option<f64> {
-        self.body.get(name).and_then(Value::as_f64)
-    }
-    pub fn b_bool(&self, name: &str) -> Option<bool> {
-        self.body.get(name).and_then(Value::as_bool)
-    }
-    /// The body as a typed struct (it has passed the schema already).
-    pub fn body<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        let v = if self.body.is_null() { Value::Object(Default::default()) } else { self.body.clone() };
-        serde_json::from_value(v).map_err(|e| ApiError::bad_request("body", format!("invalid body: {e}")))
     }
 }
 

@@ -39,7 +39,7 @@ pub fn build(st: AppState) -> Result<Router, String> {
     }
     let router = router
         .route("/_storage/{bucket}/{*object}", put(routes::storage::put_object))
-        .route("/_sandbox/accounts", post(routes::admin::create_account))
+        .route("/_sandbox/accounts", post(routes::admin::create_account_route))
         .fallback(not_found_page)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(st);

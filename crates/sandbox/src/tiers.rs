@@ -81,6 +81,7 @@ pub fn parse_memory(s: &str) -> Option<u32> {
     }
 }
 
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; the workspace says 1.85
 pub fn format_memory(mi: u32) -> String {
     if mi % 1024 == 0 {
         format!("{}Gi", mi / 1024)

@@ -88,14 +88,6 @@ impl Spec {
         }
 
         for part in obj.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-                    self.check(part, v, field)?;
-                }
-                return Ok(());
-            }
-            return Err(violation(field, format!("{} must not be null", describe(field))));
-        }
-
-        for part in obj.get("allOf").and_then(Value::as_array).into_iter().flatten() {
             self.check(part, v, field)?;
         }
         if let Some(alts) = obj.get("oneOf").and_then(Value::as_array) {
@@ -174,7 +166,12 @@ impl Spec {
         }
         if let Some(p) = obj.get("pattern").and_then(Value::as_str) {
             if !self.matches(p, st) {
-                return Err(violation(field, format!("{} must match {p}", describe(field))));
+                // The schema's description says the rule in words; the pattern is the fallback.
+                let rule = match obj.get("description").and_then(Value::as_str) {
+                    Some(d) => d.trim_end_matches('.').to_string(),
+                    None => format!("it must match {p}"),
+                };
+                return Err(violation(field, format!("{} is not valid: {rule}", describe(field))));
             }
         }
         Ok(())
@@ -245,8 +242,12 @@ impl Spec {
                 if let Ok(i) = raw.parse::<i64>() {
                     return Ok(Value::from(i));
                 }
+                // Beyond i64 (or written `1.0`): kept as a JSON number, which is still an
+                // integer for the schema; handlers saturate it.
                 match raw.parse::<f64>() {
-                    Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Value::from(f as i64)),
+                    Ok(f) if f.is_finite() && f.fract() == 0.0 => {
+                        Ok(serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null))
+                    }
                     _ => Err(violation(field, format!("{field} must be an integer"))),
                 }
             }

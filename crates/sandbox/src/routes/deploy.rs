@@ -36,9 +36,10 @@ pub async fn deploy(st: AppState, rq: Req) -> ApiResult {
                     let f = functions::load(c, &account.id, &id)?;
                     check_can_deploy(&account)?;
                     if !gs.starts_with(&tenant_prefix(&account.id)) {
-                        return Err(ApiError::forbidden(
+                        return Err(ApiError::new(
+                            axum::http::StatusCode::FORBIDDEN,
+                            "forbidden",
                             "sourceTarball must lie under your own storage prefix (use the name step 1 returned)",
-                            crate::error::BILLING_URL,
                         ));
                     }
                     if !object_exists(c, &gs)? {
@@ -106,7 +107,10 @@ pub async fn upload_folder(st: AppState, mut rq: Req) -> ApiResult {
             Ok(None) => break,
             Err(e) => return Err(ApiError::bad_request("body", format!("malformed multipart body: {}", e.body_text()))),
         };
-        let name = field.name().unwrap_or("").to_string();
+        let name = match field.name() {
+            Some(n) => n.to_string(),
+            None => extended_name(field.headers()).unwrap_or_default(),
+        };
         let is_file = field.file_name().is_some();
         let data = field.bytes().await.map_err(|e| ApiError::bad_request("body", format!("malformed multipart body: {}", e.body_text())))?;
         if !is_file && (name == "name" || name == "runtime") {
@@ -139,6 +143,20 @@ pub async fn upload_folder(st: AppState, mut rq: Req) -> ApiResult {
     let runtime = options.get("runtime").and_then(Value::as_str).unwrap_or("nodejs20").to_string();
     let default_name = format!("fn-{}", crate::util::alnum_token(6));
     create_and_deploy(&st, &rq.account, name, default_name, runtime, files, "folder-upload").await
+}
+
+/// The part name from an RFC 5987 `name*=utf-8''<percent-encoded>` parameter,
+/// which reqwest writes for names outside its attribute characters (any path
+/// with a `/`), and which multer does not read.
+fn extended_name(headers: &axum::http::HeaderMap) -> Option<String> {
+    let cd = headers.get(axum::http::header::CONTENT_DISPOSITION)?.to_str().ok()?;
+    let value = cd.split(';').map(str::trim).find_map(|p| p.strip_prefix("name*="))?;
+    let (charset, rest) = value.split_once('\'')?;
+    let encoded = rest.split_once('\'').map(|(_lang, v)| v)?;
+    if !charset.eq_ignore_ascii_case("utf-8") {
+        return None;
+    }
+    percent_encoding::percent_decode_str(encoded.trim_matches('"')).decode_utf8().ok().map(|s| s.into_owned())
 }
 
 /// `owner/name`, `owner/name#branch` or `https://github.com/owner/name` (the pattern has been checked).
