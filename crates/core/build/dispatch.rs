@@ -114,6 +114,11 @@ fn arm(out: &mut String, op: &Operation) {
         let _ = writeln!(out, "            let _ = (client, p);\n            Err(Error::invalid_argument(\"operation\", \"{} sends files: use the upload_folder helper\"))\n        }}", op.id);
         return;
     }
+    if op.is_stream_only() {
+        // `call()` routes stream operations to `stream()` before dispatching.
+        let _ = writeln!(out, "            let _ = (client, p);\n            Err(Error::invalid_argument(\"operation\", \"{} answers a stream: use stream()\"))\n        }}", op.id);
+        return;
+    }
     // progenitor's argument order: path params in path order, then query and
     // header params by name, then the body.
     let mut path: Vec<_> = op.params.iter().filter(|p| p.location == Location::Path).collect();
@@ -137,14 +142,7 @@ fn arm(out: &mut String, op: &Operation) {
     if op.body.is_some() {
         let _ = writeln!(out, "            let body = p.take_body()?;");
         args.push("&body".into());
-    } else {
-        let _ = writeln!(out, "            p.finish()?;");
     }
     let call = format!("client.{}({}).await", op.id.to_snake_case(), args.join(", "));
-    if op.is_stream_only() {
-        let _ = writeln!(out, "            let _ = ({call}, ());\n            unreachable!(\"stream operations are routed to stream() before dispatch\")\n        }}");
-        // Never reached: `call()` refuses stream-only operations before dispatching.
-        return;
-    }
     let _ = writeln!(out, "            to_json({call}).await\n        }}");
 }

@@ -97,8 +97,6 @@ impl Client {
         }
         // The tarball goes to a temporary file: bounded memory whatever the
         // folder size, and a known Content-Length for the storage host.
-        let level = options.pack.compression_level;
-        let _ = level;
         let (tmp, compressed) = tokio::task::spawn_blocking(move || -> Result<(tempfile::NamedTempFile, u64), Error> {
             let tmp = tempfile::NamedTempFile::new().map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot create a temporary file: {e}")))?;
             let file = tmp.reopen().map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot write a temporary file: {e}")))?;

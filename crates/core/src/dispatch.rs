@@ -166,10 +166,6 @@ impl Params {
             Error::invalid_argument(field.clone(), format!("`{field}` is invalid: {message}"))
         })
     }
-
-    pub fn finish(&self) -> Result<(), Error> {
-        Ok(())
-    }
 }
 
 /// Path parameters are strings on the wire; accept a number for an id too.
