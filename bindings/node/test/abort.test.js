@@ -51,10 +51,13 @@ test('an already aborted signal rejects at once, sending nothing', async () => {
 
 test('aborting a call in flight rejects with AbortError and drops the connection', async () => {
   const closedBefore = closed;
+  const seenBefore = stalled.requests.length;
   const ac = new AbortController();
-  const started = Date.now();
   const call = client().functions.list({ signal: ac.signal });
-  setTimeout(() => ac.abort(), 100);
+  // Abort once the request is in flight (the server has it), however busy the machine.
+  assert.ok(await until(() => stalled.requests.length > seenBefore, 10000), 'the request reached the server');
+  const started = Date.now();
+  ac.abort();
   const err = await call.then(() => null, (e) => e);
   assert.equal(err.name, 'AbortError');
   assert.ok(Date.now() - started < 2000);
