@@ -38,6 +38,7 @@ TEST_STEPS := test-spec
 TEST_STEPS += test-codegen
 TEST_STEPS += test-rust
 TEST_STEPS += test-fuzz
+TEST_STEPS += test-python
 TEST_STEPS += test-node
 TEST_STEPS += test-mcp
 
@@ -112,6 +113,11 @@ test-codegen: codegen-check
 test-fuzz: venv
 	VENV=$(VENV) scripts/sandbox-fuzz.sh
 
+# The Python package: pip install ./bindings/python (maturin), pytest (both
+# clients replay the scenarios), mypy --strict on examples/python.
+test-python: venv
+	VENV=$(VENV) bash bindings/python/test.sh
+
 # The Node package: npm ci (builds the addon), tsc --strict, node --test.
 test-node:
 	bash bindings/node/test.sh
@@ -155,3 +161,4 @@ bench:
 	$(CARGO) bench -p flowengine --bench pack
 	scripts/bench-deploy.sh
 	bash bindings/node/bench/run.sh
+	VENV=$(VENV) bash bindings/python/bench/run.sh

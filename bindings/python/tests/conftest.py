@@ -1,0 +1,191 @@
+"""Fixtures: a FlowEngine sandbox per test session (one for each client
+flavour, so that both replay the scenarios on fresh state), accounts of any
+tier, and small local servers that misbehave on purpose."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import socket
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SANDBOX_ARGS = [
+    "--memory",
+    "--port",
+    "0",
+    "--check-responses",
+    "--build-step-ms",
+    "30",
+    "--log-poll-ms",
+    "50",
+    "--domain-verify-ms",
+    "200",
+    "--instance-boot-ms",
+    "100",
+    "--backup-ms",
+    "100",
+    "--whatsapp-connect-ms",
+    "200",
+]
+
+
+def sandbox_binary() -> Path:
+    explicit = os.environ.get("FLOWENGINE_SANDBOX_BIN")
+    if explicit:
+        return Path(explicit)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return target / "debug" / "flowengine-sandbox"
+
+
+class Sandbox:
+    """A `flowengine-sandbox --memory --port 0` child process."""
+
+    def __init__(self) -> None:
+        binary = sandbox_binary()
+        if not binary.exists():
+            pytest.exit(f"no sandbox at {binary}: run `cargo build -p flowengine-sandbox` first", returncode=2)
+        self.proc = subprocess.Popen(
+            [str(binary), *SANDBOX_ARGS],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        if not first:
+            raise RuntimeError("the sandbox exited before printing its address")
+        info = json.loads(first)
+        self.url: str = info["url"]
+        self.api_key: str = info["api_key"]
+        # Keep reading its stdout so that it never blocks on a full pipe.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for _ in self.proc.stdout:
+            pass
+
+    def new_account(self, spec: Dict[str, Any]) -> str:
+        """A fresh account (``POST /_sandbox/accounts``); returns its key."""
+        body = dict(spec)
+        senders = body.pop("email_senders", None)
+        if senders is not None:
+            body["email_senders"] = [{"email": s[0], "daily_quota": s[1]} for s in senders]
+        req = urllib.request.Request(
+            f"{self.url}/_sandbox/accounts",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return str(json.loads(resp.read())["api_key"])
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                pytest.skip("the sandbox has no POST /_sandbox/accounts route yet (needed for accounts of a given tier)")
+            raise
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+_sandboxes: Dict[str, Sandbox] = {}
+
+
+def get_sandbox(name: str) -> Sandbox:
+    if name not in _sandboxes:
+        _sandboxes[name] = Sandbox()
+    return _sandboxes[name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_sandboxes() -> Iterator[None]:
+    yield
+    for sb in _sandboxes.values():
+        sb.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Sandbox:
+    """The sandbox of the tests that are not scenarios."""
+    return get_sandbox("tests")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's ~/.flowengine or FLOWENGINE_* variables."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FLOWENGINE_API_KEY", raising=False)
+    monkeypatch.delenv("FLOWENGINE_BASE_URL", raising=False)
+
+
+# --- servers that misbehave ---------------------------------------------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections (the kernel's backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+@pytest.fixture
+def closed_port() -> str:
+    """A port nothing listens on."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
+
+
+Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+@pytest.fixture
+def scripted_server() -> Iterator[Callable[[Handler], str]]:
+    """An HTTP server whose every request runs the given function."""
+    servers: List[http.server.ThreadingHTTPServer] = []
+
+    def start(handle: Handler) -> str:
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                handle(self)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for s in servers:
+        s.shutdown()
+        s.server_close()
