@@ -41,6 +41,7 @@ TEST_STEPS += test-fuzz
 TEST_STEPS += test-python
 TEST_STEPS += test-node
 TEST_STEPS += test-mcp
+TEST_STEPS += test-swift
 
 .PHONY: help venv node-tools tools lint-spec build test $(TEST_STEPS) \
         demo demo-rust codegen codegen-check bench lint clean-tools
@@ -117,6 +118,12 @@ test-fuzz: venv
 # clients replay the scenarios), mypy --strict on examples/python.
 test-python: venv
 	VENV=$(VENV) bash bindings/python/test.sh
+
+# Swift: tree-sitter syntax check of every .swift file, the scenarios through
+# uniffi's Python bindings of the same cdylib (the C ABI Swift calls), and a
+# check that every operation has its Swift method.
+test-swift: venv
+	VENV=$(VENV) bash bindings/swift/test.sh
 
 # The Node package: npm ci (builds the addon), tsc --strict, node --test.
 test-node:
