@@ -21,10 +21,7 @@ const STEP_TIMEOUT_MS = 30000;
  * binding. They still run, as node:test TODOs: reported, not failing the suite.
  * FLOWENGINE_SCENARIOS_STRICT=1 runs them as ordinary tests.
  */
-const KNOWN_MISMATCHES = {
-  'logs.yaml / build logs, then tail them as a stream':
-    'the sandbox tails only lines written after the tail connects (crates/sandbox/src/routes/logs.rs) and the deploy has finished writing its lines by then, so `take: 2` waits for lines that never come (the Rust runner waits the same way)',
-};
+const KNOWN_MISMATCHES = {};
 const STRICT = process.env.FLOWENGINE_SCENARIOS_STRICT === '1';
 
 let sandbox;
