@@ -2,6 +2,7 @@
 mod node;
 mod python;
 mod reference;
+mod surface;
 mod swift;
 
 use crate::Api;

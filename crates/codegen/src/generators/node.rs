@@ -12,6 +12,7 @@
 //! hand, in bindings/node/lib/.
 use crate::model::{ref_name, Location, Operation};
 use crate::Api;
+use super::surface::{self, Kind, PublicMethod};
 use heck::{ToLowerCamelCase, ToUpperCamelCase};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -42,28 +43,7 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     ]
 }
 
-#[derive(Debug, Clone)]
-enum Kind {
-    Call,
-    Stream(String),
-    Collect(String),
-    Paginate(Map<String, Value>),
-    Multipart,
-    Helper(String),
-}
 
-impl Kind {
-    fn label(&self) -> &'static str {
-        match self {
-            Kind::Call => "call",
-            Kind::Stream(_) => "stream",
-            Kind::Collect(_) => "collect",
-            Kind::Paginate(_) => "paginate",
-            Kind::Multipart => "multipart",
-            Kind::Helper(_) => "helper",
-        }
-    }
-}
 
 /// One option of a method: its camelCase key, wire name, schema and doc.
 #[derive(Debug, Clone)]
@@ -200,62 +180,9 @@ impl<'a> Gen<'a> {
         for name in api.raw["components"]["schemas"].as_object().into_iter().flatten().map(|(k, _)| ts_name(k)) {
             assert!(!RESERVED.contains(&name.as_str()), "node codegen: schema name `{name}` is reserved: add it to RENAMES");
         }
-        let mut methods = Vec::new();
-        for op in &api.operations {
-            methods.push(Gen::base_method(api, op));
-            for also in &op.also {
-                let mut m = Gen::base_method(api, op);
-                m.name = also.method.clone();
-                m.summary = also.description.clone();
-                m.description = format!("Served by `{} {}` (operation `{}`): {}", op.method, op.path, op.id, op.summary);
-                match also.kind.as_str() {
-                    "call" => {
-                        m.kind = Kind::Call;
-                        m.options.clear();
-                        m.fixed = also.params.clone();
-                    }
-                    "stream" => {
-                        let items = op.stream.as_ref().map(|s| s.items.clone()).unwrap_or_else(|| panic!("{}: x-sdk-also stream without x-sdk-stream", op.id));
-                        m.kind = Kind::Stream(items);
-                        m.options = Gen::options(api, op, &[]);
-                        m.options.retain(|o| !also.params.contains_key(&o.wire));
-                        m.fixed = also.params.clone();
-                    }
-                    "collect" => {
-                        let items = op.stream.as_ref().map(|s| s.items.clone()).unwrap_or_else(|| panic!("{}: x-sdk-also collect without x-sdk-stream", op.id));
-                        m.kind = Kind::Collect(items);
-                        m.options = Gen::options(api, op, &[]);
-                        m.fixed = also.params.clone();
-                    }
-                    "helper" => {
-                        assert!(HELPERS.contains(&also.method.as_str()), "node codegen: unknown helper `{}` ({}): write it in bindings/node/lib/core.js and list it in HELPERS", also.method, op.id);
-                        m.kind = Kind::Helper(also.method.clone());
-                        m.options.clear();
-                    }
-                    other => panic!("node codegen: {}: unknown x-sdk-also kind `{other}`", op.id),
-                }
-                methods.push(m);
-            }
-        }
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, m) in methods.iter().enumerate() {
-            // Every parent group exists too (n8n for n8n.instances).
-            let parts: Vec<&str> = m.group.split('.').collect();
-            for n in 1..parts.len() {
-                groups.entry(parts[..n].join(".")).or_default();
-            }
-            let list = groups.entry(m.group.clone()).or_default();
-            assert!(!list.iter().any(|&j| methods[j].name == m.name), "node codegen: {}.{} is defined twice", m.group, m.name);
-            list.push(i);
-        }
-        // A method and a subgroup of the same group may not share a name.
-        for g in groups.keys() {
-            if let Some((parent, child)) = g.rsplit_once('.') {
-                if let Some(list) = groups.get(parent) {
-                    assert!(!list.iter().any(|&j| methods[j].js_name() == child.to_lower_camel_case()), "node codegen: {parent}.{child} is both a method and a group");
-                }
-            }
-        }
+        let methods: Vec<Method> = surface::public_methods(api, HELPERS, "node", "bindings/node/lib/core.js").into_iter().map(|pm| Gen::from_public(api, pm)).collect();
+        let names: Vec<(String, String)> = methods.iter().map(|m| (m.group.clone(), m.name.clone())).collect();
+        let groups = surface::group_tree(&names, "node");
         Gen { api, methods, groups }
     }
 
@@ -314,34 +241,14 @@ impl<'a> Gen<'a> {
         d
     }
 
-    fn base_method(api: &'a Api, op: &'a Operation) -> Method<'a> {
-        let when: Vec<String> = op.stream.as_ref().map(|s| s.when.keys().cloned().collect()).unwrap_or_default();
-        let kind = if op.multipart {
-            Kind::Multipart
-        } else if op.is_stream_only() {
-            Kind::Stream(op.stream.as_ref().map(|s| s.items.clone()).unwrap_or_default())
-        } else if let Some(p) = &op.paginate {
-            Kind::Paginate(p.clone())
-        } else {
-            Kind::Call
+    /// The language's view of one public method: path params and options typed.
+    fn from_public(api: &'a Api, pm: PublicMethod<'a>) -> Method<'a> {
+        let path = pm.path_params().into_iter().map(|(wire, schema, description)| (wire.to_lower_camel_case(), wire.to_string(), schema.clone(), description.to_string())).collect();
+        let options = match &pm.options_excluding {
+            Some(excluded) => Gen::options(api, pm.op, excluded),
+            None => Vec::new(),
         };
-        let path = op
-            .params
-            .iter()
-            .filter(|p| p.location == Location::Path)
-            .map(|p| (p.name.to_lower_camel_case(), p.name.clone(), p.schema.clone(), p.description.clone()))
-            .collect();
-        Method {
-            group: op.group.clone(),
-            name: op.name.clone(),
-            op,
-            kind,
-            path,
-            options: Gen::options(api, op, &when),
-            fixed: Map::new(),
-            summary: op.summary.clone(),
-            description: op.description.clone(),
-        }
+        Method { group: pm.group, name: pm.name, op: pm.op, kind: pm.kind, path, options, fixed: pm.fixed, summary: pm.summary, description: pm.description }
     }
 
     // ---------------------------------------------------------------- types
