@@ -23,6 +23,7 @@
 //! `_helpers.py` (helpers that are not one operation), `_native.pyi`.
 use crate::model::{ref_name, resolve, Also, Location, Operation, Param};
 use crate::Api;
+use super::surface::{self, Kind as SurfaceKind};
 use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -715,38 +716,34 @@ impl<'a> Ctx<'a> {
     /// Groups (every prefix of every dotted group) and their methods.
     fn groups(&self) -> BTreeMap<String, Vec<Method<'a>>> {
         let mut groups: BTreeMap<String, Vec<Method<'a>>> = BTreeMap::new();
-        for op in &self.api.operations {
-            let parts: Vec<&str> = op.group.split('.').collect();
+        let helper_names: Vec<&str> = HELPERS.iter().map(|(n, _, _)| *n).collect();
+        for pm in surface::public_methods(self.api, &helper_names, "python", "_helpers.py") {
+            let op = pm.op;
+            let parts: Vec<&str> = pm.group.split('.').collect();
             for i in 1..parts.len() {
                 groups.entry(parts[..i].join(".")).or_default();
             }
-            let methods = groups.entry(op.group.clone()).or_default();
-            let summary = if op.summary.ends_with('.') || op.summary.is_empty() { op.summary.clone() } else { format!("{}.", op.summary) };
-            let doc = vec![summary, op.description.clone()];
-            let kind = if op.multipart {
-                MethodKind::Multipart
-            } else if op.is_stream_only() {
-                MethodKind::Stream(None)
-            } else {
-                MethodKind::Call
+            // The operation's own method, or one of its `x-sdk-also` entries.
+            let also = op.also.iter().find(|a| a.method == pm.name && pm.name != op.name);
+            let kind = match (&pm.kind, also) {
+                (SurfaceKind::Multipart, _) => MethodKind::Multipart,
+                (SurfaceKind::Stream(_), a) => MethodKind::Stream(a),
+                (SurfaceKind::Collect(_), _) => MethodKind::Collect,
+                (SurfaceKind::Call, Some(a)) => MethodKind::Alias(a),
+                (SurfaceKind::Call | SurfaceKind::Paginate(_), _) => MethodKind::Call,
+                (SurfaceKind::Helper(h), _) => {
+                    let (_, sync, asynch) = HELPERS.iter().find(|(n, _, _)| n == h).expect("surface checked the helper");
+                    MethodKind::Helper(sync, asynch)
+                }
             };
-            methods.push(Method { name: op.name.clone(), op: Some(op), kind, doc });
-            for also in &op.also {
-                let kind = match also.kind.as_str() {
-                    "call" => MethodKind::Alias(also),
-                    "stream" => MethodKind::Stream(Some(also)),
-                    "collect" => MethodKind::Collect,
-                    "helper" => {
-                        let (_, sync, asynch) = HELPERS
-                            .iter()
-                            .find(|(n, _, _)| *n == also.method)
-                            .unwrap_or_else(|| panic!("{}: helper `{}` has no Python implementation: write it in _helpers.py and list it in HELPERS", op.id, also.method));
-                        MethodKind::Helper(sync, asynch)
-                    }
-                    other => panic!("{}: unknown x-sdk-also kind `{other}`", op.id),
-                };
-                methods.push(Method { name: also.method.clone(), op: Some(op), kind, doc: vec![also.description.clone()] });
-            }
+            let doc = match also {
+                Some(a) => vec![a.description.clone()],
+                None => {
+                    let summary = if op.summary.ends_with('.') || op.summary.is_empty() { op.summary.clone() } else { format!("{}.", op.summary) };
+                    vec![summary, op.description.clone()]
+                }
+            };
+            groups.entry(pm.group.clone()).or_default().push(Method { name: pm.name, op: Some(op), kind, doc });
         }
         for (group, name, sync, asynch) in LOCAL_HELPERS {
             groups.entry(group.to_string()).or_default().push(Method { name: name.to_string(), op: None, kind: MethodKind::Helper(sync, asynch), doc: vec![] });
