@@ -167,11 +167,8 @@ impl Client {
             }
         };
         report(DeployProgress::Uploading { sent: len, total: len });
-        let status = resp.status().as_u16();
-        if status >= 300 {
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await.unwrap_or_default();
-            let mut e = Error::from_response_parts(status, &headers, &body);
+        if resp.status().as_u16() >= 300 {
+            let mut e = Error::from_response(resp).await;
             e.message = format!("the upload to the storage host failed: {}", e.message);
             return Err(e);
         }

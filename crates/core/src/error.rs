@@ -244,14 +244,17 @@ impl Error {
     /// message is not lost.
     pub async fn from_progenitor(e: progenitor_client::Error<crate::generated::types::Error>) -> Error {
         match e {
-            progenitor_client::Error::UnexpectedResponse(resp) if !resp.status().is_success() => {
-                let status = resp.status().as_u16();
-                let headers = resp.headers().clone();
-                let body = resp.bytes().await.unwrap_or_default();
-                Error::from_response_parts(status, &headers, &body)
-            }
+            progenitor_client::Error::UnexpectedResponse(resp) if !resp.status().is_success() => Error::from_response(resp).await,
             other => Error::from(other),
         }
+    }
+
+    /// From an error response read to its end (error bodies are small).
+    pub async fn from_response(resp: reqwest::Response) -> Error {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.unwrap_or_default();
+        Error::from_response_parts(status, &headers, &body)
     }
 }
 

@@ -260,11 +260,8 @@ async fn connect_tail(transport: &Transport, url: &str, last_id: Option<&str>) -
     }
     let req = req.build().map_err(Error::from_reqwest)?;
     let resp = transport.execute(req, Shape::Stream).await.map_err(Error::from_reqwest)?;
-    let status = resp.status().as_u16();
-    if status >= 400 {
-        let headers = resp.headers().clone();
-        let body = resp.bytes().await.unwrap_or_default();
-        return Err(Error::from_response_parts(status, &headers, &body));
+    if resp.status().as_u16() >= 400 {
+        return Err(Error::from_response(resp).await);
     }
     Ok(resp.bytes_stream().boxed())
 }

@@ -91,3 +91,27 @@ async fn folder_limits_are_checked_before_any_network_call() {
     let err = fe.upload_folder(dir.path(), None, None, &Default::default()).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidArgument, "{err}");
 }
+
+async fn refuse_upload() -> (axum::http::StatusCode, [(&'static str, &'static str); 1], &'static str) {
+    (axum::http::StatusCode::FORBIDDEN, [("content-type", "application/xml")], "<Error><Code>SignatureDoesNotMatch</Code></Error>")
+}
+
+#[tokio::test]
+async fn a_refused_upload_is_an_error_with_the_storage_hosts_status() {
+    let shared: Shared = Arc::default();
+    let app = Router::new()
+        .route("/api/v1/functions/{id}/deploy", post(deploy))
+        .route("/storage/{name}", put(refuse_upload))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    shared.lock().unwrap().1 = url.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let fe = Client::new(Config { api_key: Some("fe_x".into()), base_url: Some(url), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let err = fe.deploy_folder("f1", &folder, DeployOptions::default()).await.unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::PermissionDenied, Some(403)), "{err}");
+    assert!(err.message.starts_with("the upload to the storage host failed") && err.message.contains("SignatureDoesNotMatch"), "{err}");
+    assert!(!err.to_string().contains("X-Goog-Signature"), "the signed URL is a secret: {err}");
+    assert_eq!(shared.lock().unwrap().0.deploy_bodies.len(), 1, "no deploy is triggered after a failed upload");
+}
