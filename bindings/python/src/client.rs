@@ -283,11 +283,13 @@ impl Client {
             let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
             let report: ProgressFn = Arc::new(move |p: &DeployProgress| {
                 let value = progress_json(p);
-                Python::attach(|py| {
-                    let sent = value_to_py(py, &value).and_then(|arg| event_loop.call_method1(py, "call_soon_threadsafe", (cb.clone_ref(py), arg)));
-                    if let Err(e) = sent {
-                        e.print(py);
-                    }
+                crate::rt::from_worker(|| {
+                    Python::attach(|py| {
+                        let sent = value_to_py(py, &value).and_then(|arg| event_loop.call_method1(py, "call_soon_threadsafe", (cb.clone_ref(py), arg)));
+                        if let Err(e) = sent {
+                            e.print(py);
+                        }
+                    })
                 });
             });
             options.on_progress = Some(report);

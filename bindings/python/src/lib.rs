@@ -10,6 +10,8 @@
 //! - [`errors`]: every core error becomes one exception, built by the
 //!   factory that `flowengine._errors` registers (the idiomatic classes), or
 //!   `NativeError` when none is registered.
+//! - Exit is safe while results are in flight: an `atexit` hook waits for
+//!   the runtime threads inside Python ([`rt::from_worker`]).
 //! - No panic crosses FFI: pyo3 turns a panic in any `#[pyfunction]` or
 //!   method into `PanicException`, and nothing here unwraps user input.
 // The core's `Error` travels by value, as in the core itself; the methods
@@ -35,5 +37,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::set_error_factory, m)?)?;
     m.add_function(wrap_pyfunction!(pack::pack_folder, m)?)?;
     m.add_function(wrap_pyfunction!(client::operations, m)?)?;
+    // Before the interpreter finalizes, wait for the runtime's threads that
+    // are delivering results into Python (see rt::from_worker).
+    let drain = wrap_pyfunction!(rt::drain_at_exit, m)?;
+    m.py().import("atexit")?.call_method1("register", (drain,))?;
     Ok(())
 }

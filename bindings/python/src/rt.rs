@@ -13,7 +13,8 @@ use pyo3_async_runtimes::TaskLocals;
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -64,8 +65,59 @@ impl Runtime for CoreRuntime {
     where
         F: FnOnce() + Send + 'static,
     {
-        flowengine::runtime::runtime().spawn_blocking(f)
+        // pyo3-async-runtimes delivers every result from here, attached to
+        // the interpreter: count it so that exit waits for it.
+        flowengine::runtime::runtime().spawn_blocking(move || from_worker(f))
     }
+}
+
+/// Worker threads inside Python right now, and whether the interpreter is
+/// about to finalize.
+static IN_PYTHON: Mutex<usize> = Mutex::new(0);
+static IN_PYTHON_DONE: Condvar = Condvar::new();
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// The longest exit waits for worker threads to leave Python.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs `f` (which attaches to Python) on a runtime thread, unless the
+/// interpreter is exiting. Why: CPython terminates a non-Python thread that
+/// waits for the GIL once finalization has begun, by forced unwinding, which
+/// runs Rust destructors without the GIL (a segfault). A thread that is
+/// already inside when [`drain_at_exit`] runs is waited for instead.
+pub fn from_worker<F: FnOnce()>(f: F) {
+    {
+        let mut n = IN_PYTHON.lock().unwrap_or_else(|e| e.into_inner());
+        if EXITING.load(Ordering::SeqCst) {
+            drop(n);
+            // Its Python objects cannot be released any more: leak them.
+            std::mem::forget(f);
+            return;
+        }
+        *n += 1;
+    }
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            let mut n = IN_PYTHON.lock().unwrap_or_else(|e| e.into_inner());
+            *n -= 1;
+            IN_PYTHON_DONE.notify_all();
+        }
+    }
+    let _leave = Leave;
+    f();
+}
+
+/// Registered with `atexit`, which runs before finalization begins: no worker
+/// thread enters Python from now on, and those inside finish first (the GIL
+/// is released meanwhile so that they can).
+#[pyfunction]
+pub fn drain_at_exit(py: Python<'_>) {
+    py.detach(|| {
+        let n = IN_PYTHON.lock().unwrap_or_else(|e| e.into_inner());
+        EXITING.store(true, Ordering::SeqCst);
+        let _ = IN_PYTHON_DONE.wait_timeout_while(n, EXIT_GRACE, |n| *n > 0);
+    });
 }
 
 impl ContextExt for CoreRuntime {
