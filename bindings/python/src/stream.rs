@@ -1,6 +1,7 @@
-//! `_native.EventStream`: a chat or log-tail stream. Items are fetched in
-//! batches: each wait takes the next item and then every item already
-//! received, so a fast stream costs one GIL release per batch, not per item.
+//! `_native.EventStream`: a chat or log-tail stream. A task on the runtime
+//! reads and decodes ahead ([`read_ahead`]) while Python consumes, and hands
+//! items over in batches (the next item and every item already received), so
+//! a fast stream costs one GIL release per batch, not per item.
 //! `close()` (or dropping the object) releases the connection at once, even
 //! while another thread or task waits on `next`.
 use crate::convert::value_to_py;
@@ -12,8 +13,8 @@ use futures::FutureExt;
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use std::collections::VecDeque;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// The most items taken in one batch.
@@ -36,7 +37,7 @@ pub struct ChatChunk {
     id: Option<String>,
     #[pyo3(get)]
     model: Option<String>,
-    raw: serde_json::Value,
+    raw: flowengine::RawJson,
 }
 
 #[pymethods]
@@ -44,7 +45,7 @@ impl ChatChunk {
     /// The chunk as the service sent it (a `chat.completion.chunk` object).
     #[getter]
     fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        value_to_py(py, &self.raw)
+        value_to_py(py, &self.raw.value())
     }
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -87,9 +88,16 @@ fn item_to_py(py: Python<'_>, item: Result<StreamItem, Error>) -> PyResult<Py<Py
     }
 }
 
+type Item = Result<StreamItem, Error>;
+
+/// Batches waiting for Python, at most (each of up to [`BATCH`] items).
+const BATCHES_AHEAD: usize = 8;
+
 struct State {
-    stream: Option<flowengine::EventStream>,
-    buf: VecDeque<Result<StreamItem, Error>>,
+    /// Batches from the reader task; `None` once it has ended.
+    rx: Option<mpsc::Receiver<Vec<Item>>>,
+    /// The batch being handed out (taken as it is, without copying items).
+    buf: std::vec::IntoIter<Item>,
 }
 
 struct Shared {
@@ -97,50 +105,93 @@ struct Shared {
     closed: CancellationToken,
 }
 
-impl Shared {
-    /// Waits for the next item (unless some are buffered), then buffers every
-    /// item that is already there.
-    async fn fill(&self) {
-        let mut st = self.state.lock().await;
-        if !st.buf.is_empty() {
+/// Reads and decodes the stream on the runtime's threads, ahead of Python
+/// (which converts and consumes on its own thread meanwhile): each batch is
+/// the next item plus every item already received. Ends when the stream
+/// does, when the stream is closed, or when Python drops it, and the
+/// connection goes with it.
+async fn read_ahead(mut stream: flowengine::EventStream, tx: mpsc::Sender<Vec<Item>>, closed: CancellationToken) {
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = closed.cancelled() => return,
+            item = stream.next() => item,
+        };
+        let Some(first) = first else { return };
+        let mut batch = Vec::with_capacity(BATCH.min(64));
+        batch.push(first);
+        let mut ended = false;
+        while batch.len() < BATCH {
+            match stream.next().now_or_never() {
+                Some(Some(item)) => batch.push(item),
+                Some(None) => {
+                    ended = true;
+                    break;
+                }
+                None => break,
+            }
+        }
+        let sent = tokio::select! {
+            biased;
+            _ = closed.cancelled() => return,
+            sent = tx.send(batch) => sent,
+        };
+        if sent.is_err() || ended {
             return;
         }
-        let next = match st.stream.as_mut() {
+    }
+}
+
+/// Dropping the stream from Python ends the reader task (and releases the
+/// connection) even while it waits for data, e.g. on a quiet log tail.
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.closed.cancel();
+    }
+}
+
+impl Shared {
+    /// Waits for the next batch (unless items are buffered).
+    async fn fill(&self) {
+        let mut st = self.state.lock().await;
+        if st.buf.len() > 0 {
+            return;
+        }
+        let next = match st.rx.as_mut() {
             None => return,
-            Some(s) => tokio::select! {
+            Some(rx) => tokio::select! {
                 biased;
                 _ = self.closed.cancelled() => None,
-                item = s.next() => Some(item),
+                batch = rx.recv() => Some(batch),
             },
         };
         match next {
-            None | Some(None) => {
-                st.stream = None;
-                return;
-            }
-            Some(Some(item)) => st.buf.push_back(item),
-        }
-        while st.buf.len() < BATCH {
-            let Some(s) = st.stream.as_mut() else { break };
-            match s.next().now_or_never() {
-                Some(Some(item)) => st.buf.push_back(item),
-                Some(None) => st.stream = None,
-                None => break,
-            }
+            None | Some(None) => st.rx = None,
+            Some(Some(batch)) => st.buf = batch.into_iter(),
         }
     }
 
     /// A buffered item, without waiting: `Ok(Some)` an item, `Ok(None)` the
     /// end, `Err(())` nothing yet (or the state is busy).
-    fn try_pop(&self) -> Result<Option<Result<StreamItem, Error>>, ()> {
+    fn try_pop(&self) -> Result<Option<Item>, ()> {
         if self.closed.is_cancelled() {
             return Ok(None);
         }
         let mut st = self.state.try_lock().map_err(|_| ())?;
-        match st.buf.pop_front() {
-            Some(item) => Ok(Some(item)),
-            None if st.stream.is_none() => Ok(None),
-            None => Err(()),
+        if let Some(item) = st.buf.next() {
+            return Ok(Some(item));
+        }
+        let Some(rx) = st.rx.as_mut() else { return Ok(None) };
+        match rx.try_recv() {
+            Ok(batch) => {
+                st.buf = batch.into_iter();
+                Ok(st.buf.next())
+            }
+            Err(mpsc::error::TryRecvError::Empty) => Err(()),
+            Err(mpsc::error::TryRecvError::Disconnected) => {
+                st.rx = None;
+                Ok(None)
+            }
         }
     }
 }
@@ -152,9 +203,10 @@ pub struct EventStream {
 
 impl EventStream {
     pub fn new(s: flowengine::EventStream) -> EventStream {
-        EventStream {
-            shared: Arc::new(Shared { state: tokio::sync::Mutex::new(State { stream: Some(s), buf: VecDeque::new() }), closed: CancellationToken::new() }),
-        }
+        let (tx, rx) = mpsc::channel(BATCHES_AHEAD);
+        let closed = CancellationToken::new();
+        flowengine::runtime::runtime().spawn(read_ahead(s, tx, closed.clone()));
+        EventStream { shared: Arc::new(Shared { state: tokio::sync::Mutex::new(State { rx: Some(rx), buf: Vec::new().into_iter() }), closed }) }
     }
 
     fn next_blocking(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
@@ -192,10 +244,10 @@ impl EventStream {
                             return Ok(Next { item: None, stop });
                         }
                         let mut st = shared.state.lock().await;
-                        if let Some(item) = st.buf.pop_front() {
+                        if let Some(item) = st.buf.next() {
                             return Ok(Next { item: Some(item), stop });
                         }
-                        if st.stream.is_none() {
+                        if st.rx.is_none() {
                             return Ok(Next { item: None, stop });
                         }
                     }
@@ -221,15 +273,15 @@ impl EventStream {
     fn close(&self) {
         self.shared.closed.cancel();
         if let Ok(mut st) = self.shared.state.try_lock() {
-            st.stream = None;
-            st.buf.clear();
+            st.rx = None;
+            st.buf = Vec::new().into_iter();
         }
     }
 
     #[getter]
     fn closed(&self) -> bool {
         self.shared.closed.is_cancelled()
-            || self.shared.state.try_lock().map(|st| st.stream.is_none() && st.buf.is_empty()).unwrap_or(false)
+            || self.shared.state.try_lock().map(|st| st.rx.is_none() && st.buf.len() == 0).unwrap_or(false)
     }
 
     fn __iter__(slf: Py<Self>) -> Py<Self> {

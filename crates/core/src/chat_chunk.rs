@@ -10,8 +10,13 @@
 //! answered with one JSON body `{success, response, conversation_id,
 //! credits_remaining}`: see [`ChatChunk::from_legacy_body`].
 
+use std::borrow::Cow;
+
+use serde::de::{Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::raw_json::RawJson;
 use crate::sse::SseEvent;
 
 /// Longest snippet of undecodable data kept in an error, in characters.
@@ -26,8 +31,9 @@ pub struct ChatChunk {
     pub conversation_id: Option<String>,
     pub id: Option<String>,
     pub model: Option<String>,
-    /// The whole decoded JSON, for fields not mapped above.
-    pub raw: Value,
+    /// The chunk's JSON as received, for fields not mapped above (decoded
+    /// on demand: [`RawJson::value`]).
+    pub raw: RawJson,
 }
 
 /// What one `data` payload of the chat stream means.
@@ -118,6 +124,12 @@ impl ChunkError {
 
 /// Decodes one SSE `data` payload of the chat stream.
 pub fn decode_chat_data(data: &str) -> Result<ChatData, ChunkError> {
+    decode_chat_text(data.to_owned())
+}
+
+/// [`decode_chat_data`] for a payload the caller gives away (it becomes the
+/// chunk's `raw` without a copy).
+pub fn decode_chat_text(data: String) -> Result<ChatData, ChunkError> {
     let trimmed = data.trim();
     if trimmed == "[DONE]" {
         return Ok(ChatData::Done);
@@ -125,19 +137,29 @@ pub fn decode_chat_data(data: &str) -> Result<ChatData, ChunkError> {
     if trimmed.is_empty() {
         return Ok(ChatData::KeepAlive);
     }
-    let v: Value =
-        serde_json::from_str(trimmed).map_err(|e| ChunkError::decode(e.to_string(), data))?;
-    if !v.is_object() {
-        return Err(ChunkError::decode("expected a JSON object", data));
+    // (serde derive would also take a JSON array as a struct: objects only.)
+    let fast = match trimmed.starts_with('{') {
+        true => serde_json::from_str::<WireChunk<'_>>(trimmed).ok().and_then(WireChunk::into_fields),
+        false => None,
+    };
+    if let Some(fields) = fast {
+        return Ok(ChatData::Chunk(fields.with_raw(RawJson::from(data))));
     }
-    ChatChunk::from_value(v).map(ChatData::Chunk)
+    // Anything the typed fast path does not take (errors, legacy bodies,
+    // numbers where text is usual, invalid JSON) is decoded as a Value.
+    let v: Value =
+        serde_json::from_str(trimmed).map_err(|e| ChunkError::decode(e.to_string(), &data))?;
+    if !v.is_object() {
+        return Err(ChunkError::decode("expected a JSON object", &data));
+    }
+    ChatChunk::from_value_with_raw(&v, RawJson::from(data)).map(ChatData::Chunk)
 }
 
 /// Decodes one event of the chat stream: like [`decode_chat_data`], except
 /// that an `event: error` is always an error (its data may be JSON or text).
-pub fn decode_chat_event(event: &SseEvent) -> Result<ChatData, ChunkError> {
+pub fn decode_chat_event(event: SseEvent) -> Result<ChatData, ChunkError> {
     if event.event != "error" {
-        return decode_chat_data(&event.data);
+        return decode_chat_text(event.data);
     }
     let v = serde_json::from_str::<Value>(event.data.trim()).ok();
     if let Some(err) = v.as_ref().and_then(ChunkError::from_body) {
@@ -157,7 +179,12 @@ pub fn decode_chat_event(event: &SseEvent) -> Result<ChatData, ChunkError> {
 impl ChatChunk {
     /// A `chat.completion.chunk` object (or an error object).
     pub fn from_value(raw: Value) -> Result<ChatChunk, ChunkError> {
-        if let Some(err) = ChunkError::from_body(&raw) {
+        let text = RawJson::from(&raw);
+        ChatChunk::from_value_with_raw(&raw, text)
+    }
+
+    fn from_value_with_raw(raw: &Value, text: RawJson) -> Result<ChatChunk, ChunkError> {
+        if let Some(err) = ChunkError::from_body(raw) {
             return Err(err);
         }
         let Some(obj) = raw.as_object() else {
@@ -168,7 +195,7 @@ impl ChatChunk {
         };
         // A legacy-shaped body sent as a data frame.
         if !obj.contains_key("choices") && obj.contains_key("response") {
-            return ChatChunk::from_legacy_body(&raw);
+            return ChatChunk::from_legacy_body(raw);
         }
         let choice = first_choice(obj);
         let content = choice
@@ -191,7 +218,7 @@ impl ChatChunk {
             conversation_id,
             id,
             model,
-            raw,
+            raw: text,
         })
     }
 
@@ -220,7 +247,133 @@ impl ChatChunk {
             conversation_id: conversation_id(obj),
             id: scalar_string(obj.get("id")),
             model: scalar_string(obj.get("model")),
-            raw: body.clone(),
+            raw: RawJson::from(body),
+        })
+    }
+}
+
+// --- the fast path: a typed, borrowing decode of the usual chunk -------------
+//
+// serde derive reads only the fields used, borrowing text that has no
+// escapes. It declines (None, or a decode error) whatever it cannot map
+// exactly as `from_value` would (an error member, `success: false`, a legacy
+// body, a number where text is usual, a non-object choice), and those go
+// through the Value path, so both paths agree on every input.
+
+#[derive(Deserialize)]
+struct WireChunk<'a> {
+    #[serde(borrow, default)]
+    id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    model: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    conversation_id: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "conversationId")]
+    conversation_id_camel: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    choices: Option<Vec<WireChoice<'a>>>,
+    #[serde(default)]
+    error: Option<IgnoredAny>,
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default)]
+    response: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct WireChoice<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(borrow, default)]
+    delta: Option<WireMessage<'a>>,
+    #[serde(borrow, default)]
+    message: Option<WireMessage<'a>>,
+    #[serde(borrow, default)]
+    text: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    finish_reason: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireMessage<'a> {
+    #[serde(borrow, default)]
+    content: Option<Text<'a>>,
+}
+
+/// A JSON string, borrowed unless it had escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
+    }
+}
+
+/// A non-empty text, owned.
+fn non_empty(t: Option<Text<'_>>) -> Option<String> {
+    t.filter(|t| !t.0.is_empty()).map(|t| t.0.into_owned())
+}
+
+/// A chunk's fields before its raw text is attached.
+struct Fields {
+    content: String,
+    finish_reason: Option<String>,
+    conversation_id: Option<String>,
+    id: Option<String>,
+    model: Option<String>,
+}
+
+impl Fields {
+    fn with_raw(self, raw: RawJson) -> ChatChunk {
+        let Fields { content, finish_reason, conversation_id, id, model } = self;
+        ChatChunk { content, finish_reason, conversation_id, id, model, raw }
+    }
+}
+
+impl WireChunk<'_> {
+    /// The chunk's fields, or None when the Value path must decide.
+    fn into_fields(self) -> Option<Fields> {
+        if self.error.is_some() || self.success == Some(false) || (self.choices.is_none() && self.response.is_some()) {
+            return None;
+        }
+        let mut choices = self.choices.unwrap_or_default();
+        let at = choices.iter().position(|c| c.index == Some(0)).unwrap_or(0);
+        let choice = (at < choices.len()).then(|| choices.swap_remove(at));
+        let (content, finish_reason) = match choice {
+            None => (String::new(), None),
+            Some(c) => {
+                let content = c
+                    .delta
+                    .and_then(|m| m.content)
+                    .or_else(|| c.message.and_then(|m| m.content))
+                    .or(c.text)
+                    .map(|t| t.0.into_owned())
+                    .unwrap_or_default();
+                (content, non_empty(c.finish_reason))
+            }
+        };
+        Some(Fields {
+            content,
+            finish_reason,
+            conversation_id: non_empty(self.conversation_id).or_else(|| non_empty(self.conversation_id_camel)),
+            id: non_empty(self.id),
+            model: non_empty(self.model),
         })
     }
 }
@@ -309,7 +462,59 @@ mod tests {
         assert_eq!(c.conversation_id.as_deref(), Some("conv_9"));
         assert_eq!(c.id.as_deref(), Some("chatcmpl-1"));
         assert_eq!(c.model.as_deref(), Some("regular"));
-        assert_eq!(c.raw["choices"][0]["delta"]["role"], "assistant");
+        assert_eq!(c.raw.value()["choices"][0]["delta"]["role"], "assistant");
+    }
+
+    /// The typed fast path and the Value path agree on every input,
+    /// including the ones the fast path declines.
+    #[test]
+    fn fast_path_agrees_with_the_value_path() {
+        let cases = [
+            r#"{"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}"#,
+            r#"{"id":"a\u00e9","choices":[{"delta":{"content":"line\nnext \"q\" \ud83d\udc4b"}}]}"#,
+            r#"{"id":7,"model":1.5,"conversation_id":12,"choices":[{"delta":{"content":"n"}}]}"#,
+            r#"{"id":"","model":"","conversation_id":"","conversationId":"camel","choices":[]}"#,
+            r#"{"conversation_id":null,"conversationId":"c2","choices":null}"#,
+            r#"{"choices":[{"index":2,"delta":{"content":"two"}},{"index":0,"delta":{"content":"zero"}}]}"#,
+            r#"{"choices":[{"index":3,"delta":{"content":"three"}},{"index":4,"delta":{"content":"four"}}]}"#,
+            r#"{"choices":[{"index":-1,"delta":{"content":"neg"}},{"index":0.0,"delta":{"content":"f"}}]}"#,
+            r#"{"choices":[{"delta":{"content":""},"message":{"content":"m"}}]}"#,
+            r#"{"choices":[{"delta":{"content":null},"message":{"content":"m"},"text":"t"}]}"#,
+            r#"{"choices":[{"delta":null,"message":null,"text":"t"}]}"#,
+            r#"{"choices":[{"delta":{"content":5},"text":"t"}]}"#,
+            r#"{"choices":[{"delta":"text","text":"t"}]}"#,
+            r#"{"choices":[1,{"index":0,"delta":{"content":"after a number"}}]}"#,
+            r#"{"choices":[{"finish_reason":""}]}"#,
+            r#"{"choices":[{"finish_reason":"length","delta":{}}]}"#,
+            r#"{"choices":{"index":0}}"#,
+            r#"{"id":"a","id":"b","choices":[]}"#,
+            r#"{"error":false,"choices":[{"delta":{"content":"ok"}}]}"#,
+            r#"{"success":true,"choices":[{"delta":{"content":"ok"}}]}"#,
+            r#"{"success":"no","choices":[]}"#,
+            r#"{"response":"legacy","choices":[{"delta":{"content":"c"}}]}"#,
+            r#"{"response":"legacy","conversation_id":"c"}"#,
+            r#"{"success":false,"message":"m"}"#,
+            r#"{"error":{"message":"e"}}"#,
+            r#"{}"#,
+            r#"[]"#,
+            r#"[null]"#,
+            r#"{"choices":[]} trailing"#,
+        ];
+        for data in cases {
+            let fast = decode_chat_data(data);
+            let slow = match serde_json::from_str::<Value>(data) {
+                Ok(v) if v.is_object() => ChatChunk::from_value(v).map(ChatData::Chunk),
+                _ => Err(ChunkError::decode("", data)),
+            };
+            match (fast, slow) {
+                (Ok(ChatData::Chunk(f)), Ok(ChatData::Chunk(s))) => {
+                    assert_eq!(f.raw.value(), s.raw.value(), "{data}");
+                    assert_eq!(ChatChunk { raw: RawJson::default(), ..f }, ChatChunk { raw: RawJson::default(), ..s }, "{data}");
+                }
+                (Err(ChunkError::Decode { .. }), Err(ChunkError::Decode { .. })) => {}
+                (f, s) => assert_eq!(f, s, "{data}"),
+            }
+        }
     }
 
     #[test]
@@ -326,7 +531,7 @@ mod tests {
         assert_eq!(
             c,
             ChatChunk {
-                raw: json!({}),
+                raw: RawJson::from("{}".to_owned()),
                 ..Default::default()
             }
         );
@@ -448,7 +653,7 @@ mod tests {
         assert_eq!(c.content, "Bonjour 世界");
         assert_eq!(c.conversation_id.as_deref(), Some("c-7"));
         assert_eq!(c.finish_reason, None);
-        assert_eq!(c.raw["credits_remaining"], 41);
+        assert_eq!(c.raw.value()["credits_remaining"], 41);
         // Missing fields.
         let c = ChatChunk::from_legacy_body(&json!({"success": true})).unwrap();
         assert_eq!(c.content, "");
@@ -483,21 +688,21 @@ mod tests {
             retry: None,
         };
         assert_eq!(
-            decode_chat_event(&ev(r#"{"message":"model overloaded"}"#)),
+            decode_chat_event(ev(r#"{"message":"model overloaded"}"#)),
             Err(ChunkError::Server {
                 message: "model overloaded".into(),
                 code: None
             })
         );
         assert_eq!(
-            decode_chat_event(&ev(r#"{"error":{"message":"x","code":"y"}}"#)),
+            decode_chat_event(ev(r#"{"error":{"message":"x","code":"y"}}"#)),
             Err(ChunkError::Server {
                 message: "x".into(),
                 code: Some("y".into())
             })
         );
         assert_eq!(
-            decode_chat_event(&ev("plain text failure")),
+            decode_chat_event(ev("plain text failure")),
             Err(ChunkError::Server {
                 message: "plain text failure".into(),
                 code: None
@@ -505,7 +710,7 @@ mod tests {
         );
         let mut ok = ev("[DONE]");
         ok.event = "message".into();
-        assert_eq!(decode_chat_event(&ok), Ok(ChatData::Done));
+        assert_eq!(decode_chat_event(ok), Ok(ChatData::Done));
     }
 
     #[test]
@@ -529,7 +734,7 @@ mod tests {
             let mut conv = None;
             let mut done = false;
             for e in &events {
-                match decode_chat_event(e).unwrap() {
+                match decode_chat_event(e.clone()).unwrap() {
                     ChatData::Chunk(c) => {
                         assert!(!done, "chunk after [DONE]");
                         text.push_str(&c.content);

@@ -18,6 +18,7 @@ pub mod dispatch;
 pub mod error;
 mod paginate;
 pub mod retry;
+pub mod raw_json;
 pub mod runtime;
 pub mod sse;
 pub mod stream;
@@ -28,6 +29,7 @@ pub use client::{collect_chat, ChatReply, Client};
 pub use config::Config;
 pub use deploy::{DeployOptions, DeployOutcome, DeployProgress};
 pub use error::{Error, ErrorKind};
+pub use raw_json::RawJson;
 pub use stream::{EventStream, StreamItem};
 
 /// The client progenitor generates from `openapi/flowengine.yaml` at build time.

@@ -30,7 +30,8 @@ pub struct ChunkItem {
     pub conversation_id: Option<String>,
     pub id: Option<String>,
     pub model: Option<String>,
-    pub raw: serde_json::Value,
+    /// The chunk's JSON as received, decoded on demand.
+    pub raw: crate::raw_json::RawJson,
 }
 
 impl From<ChatChunk> for ChunkItem {
@@ -136,7 +137,7 @@ pub(crate) fn chat_from_response(resp_headers: &http::HeaderMap, body: BodyStrea
         }
         loop {
             match st.events.next().await {
-                Some(Ok(event)) => match decode_chat_event(&event) {
+                Some(Ok(event)) => match decode_chat_event(event) {
                     Ok(ChatData::Chunk(chunk)) => {
                         st.saw_finish_reason |= chunk.finish_reason.is_some();
                         return Some((Ok(StreamItem::Chunk(chunk.into())), st));
