@@ -87,7 +87,10 @@ async fn chat_server(n: usize) {
     ));
     let app = axum::Router::new().route(
         "/api/v1/chat",
-        post(move || {
+        // The request body is read before answering: a server that closes
+        // with unread bytes makes the kernel reset the connection, and the
+        // client can lose the end of the stream to that reset.
+        post(move |_request: bytes::Bytes| {
             let (block, tail) = (block.clone(), tail.clone());
             async move {
                 let body = stream::iter((0..n / BATCH).map(move |_| block.clone()).chain(std::iter::once(tail))).map(Ok::<_, std::convert::Infallible>);
