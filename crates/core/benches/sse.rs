@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use eventsource_stream::Eventsource;
+use flowengine::chat_chunk::{decode_chat_text, ChatChunk, ChatData};
 use flowengine::sse::{sse_events, SseParser};
 use futures::StreamExt;
 
@@ -138,5 +139,45 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Decoding chat chunk payloads (what each SSE event of a reply costs after
+/// parsing): the typed path every stream takes, against building a
+/// `serde_json::Value` per chunk (what it did before).
+fn bench_decode(c: &mut Criterion) {
+    const N: usize = 100_000;
+    let payloads: Vec<String> = (0..N)
+        .map(|i| format!("{{\"id\":\"chatcmpl-9xQ2mB7kTzL4vW1nR8sYcE3aHfJd\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"regular\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"tok{i} é\"}},\"finish_reason\":null}}]}}"))
+        .collect();
+    let mut g = c.benchmark_group("chat_decode_100k");
+    g.throughput(Throughput::Elements(N as u64));
+    g.sample_size(10);
+    g.bench_function("decode_chat_text", |b| {
+        b.iter_batched(
+            || payloads.clone(),
+            |payloads| {
+                let mut n = 0usize;
+                for p in payloads {
+                    if let Ok(ChatData::Chunk(c)) = decode_chat_text(p) {
+                        n += c.content.len();
+                    }
+                }
+                n
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("value_per_chunk", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for p in &payloads {
+                if let Ok(ChatData::Chunk(c)) = serde_json::from_str(p).map_err(|_| ()).and_then(|v| ChatChunk::from_value(v).map(ChatData::Chunk).map_err(|_| ())) {
+                    n += c.content.len();
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_decode);
 criterion_main!(benches);

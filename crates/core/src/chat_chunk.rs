@@ -271,7 +271,7 @@ struct WireChunk<'a> {
     #[serde(borrow, default, rename = "conversationId")]
     conversation_id_camel: Option<Text<'a>>,
     #[serde(borrow, default)]
-    choices: Option<Vec<WireChoice<'a>>>,
+    choices: Option<Choices<'a>>,
     #[serde(default)]
     error: Option<IgnoredAny>,
     #[serde(default)]
@@ -298,6 +298,35 @@ struct WireChoice<'a> {
 struct WireMessage<'a> {
     #[serde(borrow, default)]
     content: Option<Text<'a>>,
+}
+
+/// The choice a chunk is read from: the first with `"index": 0`, else the
+/// first one, kept while the array is read (no vector per chunk).
+struct Choices<'a>(Option<WireChoice<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Choices<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ChoicesVisitor;
+        impl<'de> Visitor<'de> for ChoicesVisitor {
+            type Value = Choices<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of choices")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Choices<'de>, A::Error> {
+                let mut first: Option<WireChoice<'de>> = None;
+                let mut zero: Option<WireChoice<'de>> = None;
+                while let Some(choice) = seq.next_element::<WireChoice<'de>>()? {
+                    if zero.is_none() && choice.index == Some(0) {
+                        zero = Some(choice);
+                    } else if first.is_none() {
+                        first = Some(choice);
+                    }
+                }
+                Ok(Choices(zero.or(first)))
+            }
+        }
+        d.deserialize_seq(ChoicesVisitor)
+    }
 }
 
 /// A JSON string, borrowed unless it had escapes.
@@ -352,10 +381,7 @@ impl WireChunk<'_> {
         if self.error.is_some() || self.success == Some(false) || (self.choices.is_none() && self.response.is_some()) {
             return None;
         }
-        let mut choices = self.choices.unwrap_or_default();
-        let at = choices.iter().position(|c| c.index == Some(0)).unwrap_or(0);
-        let choice = (at < choices.len()).then(|| choices.swap_remove(at));
-        let (content, finish_reason) = match choice {
+        let (content, finish_reason) = match self.choices.and_then(|c| c.0) {
             None => (String::new(), None),
             Some(c) => {
                 let content = c
