@@ -135,10 +135,37 @@ impl Client {
 
     /// PUTs the tarball to the signed URL: streamed from the file, with
     /// `Content-Type: application/gzip`, and without the Authorization
-    /// header (the URL belongs to a storage host).
+    /// header (the URL belongs to a storage host). A streamed body cannot be
+    /// replayed by the transport, so the retry policy is applied here, each
+    /// attempt reading the file again.
     async fn put_tarball(&self, url: &str, file: &Path, len: u64, report: &(dyn Fn(DeployProgress) + Sync)) -> Result<(), Error> {
-        use futures::StreamExt;
         let url = reqwest::Url::parse(url).map_err(|e| Error::decode(format!("the upload URL is not a URL: {e}")))?;
+        let max_retries = self.transport().max_retries;
+        let mut retry = 0u32;
+        let resp = loop {
+            let result = self.put_tarball_once(&url, file, len, report).await?;
+            if retry < max_retries {
+                if let Some(wait) = crate::transport::retry_wait(&http::Method::PUT, &result, retry) {
+                    tracing::debug!(target: "flowengine", ?wait, "retrying the upload");
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                    continue;
+                }
+            }
+            break result.map_err(Error::from_reqwest)?;
+        };
+        report(DeployProgress::Uploading { sent: len, total: len });
+        if resp.status().as_u16() >= 300 {
+            let mut e = Error::from_response(resp).await;
+            e.message = format!("the upload to the storage host failed: {}", e.message);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// One upload attempt (no retries), reporting the bytes sent as it goes.
+    async fn put_tarball_once(&self, url: &reqwest::Url, file: &Path, len: u64, report: &(dyn Fn(DeployProgress) + Sync)) -> Result<reqwest::Result<reqwest::Response>, Error> {
+        use futures::StreamExt;
         let f = tokio::fs::File::open(file).await.map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot read the packed tarball: {e}")))?;
         let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counter = sent.clone();
@@ -151,7 +178,7 @@ impl Client {
         let transport = self.transport();
         let request = transport
             .http
-            .put(url)
+            .put(url.clone())
             .header(http::header::CONTENT_TYPE, "application/gzip")
             .header(http::header::CONTENT_LENGTH, len)
             .body(reqwest::Body::wrap_stream(body))
@@ -160,19 +187,12 @@ impl Client {
         let send = transport.execute_unauthenticated(request, Shape::Ordinary);
         tokio::pin!(send);
         let mut ticker = tokio::time::interval(Duration::from_millis(100));
-        let resp = loop {
+        Ok(loop {
             tokio::select! {
-                r = &mut send => break r.map_err(Error::from_reqwest)?,
+                r = &mut send => break r,
                 _ = ticker.tick() => report(DeployProgress::Uploading { sent: sent.load(std::sync::atomic::Ordering::Relaxed), total: len }),
             }
-        };
-        report(DeployProgress::Uploading { sent: len, total: len });
-        if resp.status().as_u16() >= 300 {
-            let mut e = Error::from_response(resp).await;
-            e.message = format!("the upload to the storage host failed: {}", e.message);
-            return Err(e);
-        }
-        Ok(())
+        })
     }
 
     async fn wait_for_deploy(&self, function_id: &str, options: &DeployOptions, report: &(dyn Fn(DeployProgress) + Sync)) -> Result<Value, Error> {

@@ -105,18 +105,12 @@ impl Transport {
             let spare = if retry < self.max_retries { request.try_clone() } else { None };
             tracing::debug!(target: "flowengine", method = %method, url = %redact_url(request.url()), attempt = retry + 1, "request");
             let result = self.http.execute(request).await;
-            let (outcome, retry_after) = match &result {
-                Ok(resp) => (Outcome::Status(resp.status().as_u16()), resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(crate::error::parse_retry_after)),
-                Err(e) if e.is_connect() => (Outcome::ConnectFailed, None),
-                Err(_) => (Outcome::TransportFailed, None),
-            };
             match &result {
                 Ok(resp) => tracing::debug!(target: "flowengine", status = resp.status().as_u16(), request_id = ?resp.headers().get("x-request-id"), "response"),
                 Err(e) => tracing::debug!(target: "flowengine", error = %e.without_url_ref(), "transport error"),
             }
-            let failed = !matches!(outcome, Outcome::Status(s) if s < 400);
-            if failed && retry::should_retry(&method, outcome) {
-                if let (Some(next), Some(wait)) = (spare, retry::delay(retry, retry_after, rand::random::<f64>())) {
+            if let Some(next) = spare {
+                if let Some(wait) = retry_wait(&method, &result, retry) {
                     tracing::debug!(target: "flowengine", ?wait, "retrying");
                     tokio::time::sleep(wait).await;
                     request = next;
@@ -130,6 +124,22 @@ impl Transport {
             };
         }
     }
+}
+
+/// How long to wait before repeating a request after attempt `retry`
+/// (0-based) gave `result`, or None when the policy says not to repeat it.
+/// The caller checks that it has retries left.
+pub(crate) fn retry_wait(method: &http::Method, result: &reqwest::Result<reqwest::Response>, retry: u32) -> Option<Duration> {
+    let (outcome, retry_after) = match result {
+        Ok(resp) => (Outcome::Status(resp.status().as_u16()), resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(crate::error::parse_retry_after)),
+        Err(e) if e.is_connect() => (Outcome::ConnectFailed, None),
+        Err(_) => (Outcome::TransportFailed, None),
+    };
+    let failed = !matches!(outcome, Outcome::Status(s) if s < 400);
+    if !(failed && retry::should_retry(method, outcome)) {
+        return None;
+    }
+    retry::delay(retry, retry_after, rand::random::<f64>())
 }
 
 /// Signed URLs carry their signature in the query: logs show only the path.

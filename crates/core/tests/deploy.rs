@@ -115,3 +115,57 @@ async fn a_refused_upload_is_an_error_with_the_storage_hosts_status() {
     assert!(!err.to_string().contains("X-Goog-Signature"), "the signed URL is a secret: {err}");
     assert_eq!(shared.lock().unwrap().0.deploy_bodies.len(), 1, "no deploy is triggered after a failed upload");
 }
+
+/// The storage host answers 503 to the first PUT (after reading it all), then
+/// takes the second.
+async fn flaky_upload(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> (axum::http::StatusCode, &'static str) {
+    let mut g = s.lock().unwrap();
+    g.0.polls += 1; // counts upload attempts here (this test never polls)
+    if g.0.polls == 1 {
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "try again");
+    }
+    g.0.upload_headers = Some(headers);
+    g.0.uploaded = body.to_vec();
+    (axum::http::StatusCode::OK, "")
+}
+
+#[tokio::test]
+async fn an_upload_refused_with_503_is_sent_again_from_the_file() {
+    let shared: Shared = Arc::default();
+    let app = Router::new()
+        .route("/api/v1/functions/{id}/deploy", post(deploy))
+        .route("/storage/{name}", put(flaky_upload))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    shared.lock().unwrap().1 = url.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let fe = Client::new(Config { api_key: Some("fe_x".into()), base_url: Some(url), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let out = fe.deploy_folder("f1", &folder, DeployOptions { wait: false, ..Default::default() }).await.unwrap();
+    assert_eq!(out.status, "building");
+    let g = shared.lock().unwrap();
+    assert_eq!(g.0.polls, 2, "one refused attempt, then one accepted");
+    let (expected, _) = flowengine::tarball::pack_folder_to_vec(&folder, &Default::default()).unwrap();
+    assert_eq!(g.0.uploaded, expected, "the second attempt sends the whole tarball again");
+    assert_eq!(g.0.deploy_bodies.len(), 2, "the deploy is triggered once the upload succeeds");
+}
+
+#[tokio::test]
+async fn an_upload_is_not_retried_when_retries_are_off() {
+    let shared: Shared = Arc::default();
+    let app = Router::new()
+        .route("/api/v1/functions/{id}/deploy", post(deploy))
+        .route("/storage/{name}", put(flaky_upload))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    shared.lock().unwrap().1 = url.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let fe = Client::new(Config { api_key: Some("fe_x".into()), base_url: Some(url), max_retries: Some(0), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let err = fe.deploy_folder("f1", &folder, DeployOptions { wait: false, ..Default::default() }).await.unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(503)), "{err}");
+    assert_eq!(shared.lock().unwrap().0.polls, 1);
+    assert_eq!(shared.lock().unwrap().0.deploy_bodies.len(), 1, "no deploy is triggered after a failed upload");
+}
