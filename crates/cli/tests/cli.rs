@@ -837,6 +837,11 @@ fn logs_follow_streams_new_lines_until_ctrl_c() {
 
     let a = account();
     let (dir, _) = a.deploy_hello("followed");
+    // What is already there: --follow shows the last of it, never all of it
+    // again (the sandbox's tail replays recent lines; they are skipped).
+    let listed = a.fe().args(["logs", "followed", "--json"]).output().unwrap();
+    let listed: Vec<Value> = String::from_utf8(listed.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(listed.len() > 2, "{listed:?}");
     let mut child = Command::new(common::fe_bin())
         .args(["logs", "followed", "--follow", "--json", "-n", "1"])
         .env_clear()
@@ -878,6 +883,7 @@ fn logs_follow_streams_new_lines_until_ctrl_c() {
     for l in &seen {
         let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
         assert!(v["message"].is_string() && v["severity"].is_string(), "{v}");
+        assert!(!listed.iter().any(|old| old["timestamp"] == v["timestamp"] && old["message"] == v["message"]), "printed again: {v}");
     }
     // Ctrl-C ends --follow, successfully.
     Command::new("kill")

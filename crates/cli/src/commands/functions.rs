@@ -6,6 +6,7 @@ use crate::output::{text, Out, Style};
 use crate::prompt;
 use flowengine::StreamItem;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 pub async fn list(ctx: &Ctx) -> Result<()> {
     let out = &ctx.out;
@@ -120,6 +121,11 @@ fn print_entry(out: &Out, e: &Value) {
     }
 }
 
+/// What identifies a log entry, listed or tailed.
+fn entry_key(e: &Value) -> (String, String, String) {
+    (s(e, "timestamp").to_string(), e["severity"].as_str().unwrap_or("DEFAULT").to_string(), s(e, "message").to_string())
+}
+
 /// A tailed line (`<timestamp> <severity> <message>`) as a log entry.
 fn entry_of_line(line: &str) -> Value {
     let mut parts = line.splitn(3, ' ');
@@ -158,6 +164,10 @@ pub async fn logs(ctx: &Ctx, args: LogsArgs) -> Result<()> {
         Style::Dim,
         &format!("-- following {} (Ctrl-C to stop) --", s(&f, "name")),
     ));
+    // A fresh tail may begin by replaying recent lines (the sandbox replays
+    // its last 100): those already listed above are not printed again, until
+    // the first line that is new.
+    let mut listed: Option<HashSet<(String, String, String)>> = Some(entries.iter().map(entry_key).collect());
     let mut tail = client.tail_logs(&id).await?;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -168,7 +178,14 @@ pub async fn logs(ctx: &Ctx, args: LogsArgs) -> Result<()> {
                 return Ok(()); // Ctrl-C is how --follow ends: a success.
             }
             item = tail.next() => match item {
-                Some(Ok(StreamItem::Line(line))) => print_entry(out, &entry_of_line(&line)),
+                Some(Ok(StreamItem::Line(line))) => {
+                    let entry = entry_of_line(&line);
+                    if listed.as_ref().is_some_and(|seen| seen.contains(&entry_key(&entry))) {
+                        continue;
+                    }
+                    listed = None;
+                    print_entry(out, &entry);
+                }
                 Some(Ok(StreamItem::Chunk(_))) => {}
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
