@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
-from pathlib import Path
+import sys
 from typing import Any, Dict, List, Optional
 
 import pytest
-import yaml
 
 from conftest import ROOT, STATS
 
-BAD_KEY = "fe_0000000000000000000000000000000000000000"
+sys.path.insert(0, str(ROOT / "tests" / "scenarios"))
+from scenario_lang import (  # noqa: E402  (the scenario language, shared with the Python runner)
+    BAD_KEY,
+    Vars,
+    assert_subset,
+    check_error,
+    check_stream_expect,
+    files,
+    load,
+    operations_reached,
+    pick,
+    spec_operations,
+)
+
 STEP_TIMEOUT_S = 30.0
-SCENARIO_DIR = ROOT / "tests" / "scenarios"
 
 # Scenarios that disagree with the sandbox for reasons outside this binding
 # (the same list as bindings/node/test/scenarios.test.js). They run with a
@@ -31,74 +41,8 @@ SCENARIO_DIR = ROOT / "tests" / "scenarios"
 KNOWN_MISMATCHES: Dict[str, str] = {}
 
 
-def _files() -> List[Path]:
-    return sorted(SCENARIO_DIR.glob("*.yaml"))
-
-
 def _cases() -> List[Any]:
-    out = []
-    for f in _files():
-        doc = yaml.safe_load(f.read_text())
-        for s in doc["scenarios"]:
-            out.append(pytest.param(f.name, s, id=f"{f.name} / {s['name']}"))
-    return out
-
-
-class Vars:
-    def __init__(self) -> None:
-        self.v: Dict[str, str] = {}
-
-    def fill(self, x: Any) -> Any:
-        if isinstance(x, str):
-            out = x
-            for k, v in self.v.items():
-                out = out.replace("${" + k + "}", v)
-            assert "${" not in out, f"unknown variable in `{x}`"
-            return out
-        if isinstance(x, list):
-            return [self.fill(i) for i in x]
-        if isinstance(x, dict):
-            return {k: self.fill(v) for k, v in x.items()}
-        return x
-
-
-def pick(v: Any, path: str) -> Any:
-    """`a.b.0.c`, `list[key=value].field`; `\\.` escapes a dot in a key."""
-    cur = v
-    for raw in path.replace("\\.", "\0").split("."):
-        part = raw.replace("\0", ".")
-        if cur is None:
-            return None
-        if part.endswith("]") and "[" in part:
-            name, flt = part[:-1].split("[", 1)
-            k, want = flt.split("=", 1)
-            items = cur.get(name) if isinstance(cur, dict) else None
-            if not isinstance(items, list):
-                return None
-            cur = next(
-                (i for i in items if isinstance(i, dict) and k in i and (i[k] == want if isinstance(i[k], str) else json.dumps(i[k]) == want)),
-                None,
-            )
-        elif part.isdigit():
-            cur = cur[int(part)] if isinstance(cur, list) and int(part) < len(cur) else None
-        else:
-            cur = cur.get(part) if isinstance(cur, dict) else None
-    return cur
-
-
-def assert_subset(actual: Any, expected: Any, at: str) -> None:
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), f"{at}: expected an object, got {actual!r}"
-        for k, ev in expected.items():
-            if k not in actual or actual[k] is None:
-                if ev is None:
-                    continue
-                assert k in actual, f"{at}: missing `{k}` in {actual!r}"
-            assert_subset(actual[k], ev, f"{at}.{k}")
-    elif isinstance(expected, (int, float)) and not isinstance(expected, bool) and isinstance(actual, (int, float)):
-        assert float(actual) == float(expected), f"{at}: {actual!r} != {expected!r}"
-    else:
-        assert actual == expected, f"{at}: {actual!r} != {expected!r}"
+    return [pytest.param(f, s, id=f"{f} / {s['name']}") for f, s in load()]
 
 
 def client(ffi: Any, url: str, key: str) -> Any:
@@ -172,28 +116,12 @@ async def run_helper(ffi: Any, fe: Any, name: str, p: Dict[str, Any]) -> Any:
     raise AssertionError(f"unknown helper {name}")
 
 
-def check_stream_expect(result: Dict[str, Any], expect: Dict[str, Any], at: str) -> None:
-    for k, v in expect.items():
-        if k == "min_items":
-            assert result["items"] >= v, f"{at}: {result}"
-        elif k == "content_contains":
-            assert v in result["content"], f"{at}: {result}"
-        else:
-            assert result.get(k) == v, f"{at}: `{k}` in {result}"
-
-
 async def run_scenario(ffi: Any, sandbox: Any, file: str, scenario: Dict[str, Any], step_timeout: float) -> int:
     key = sandbox.create_account(scenario["account"]) if scenario.get("account") else sandbox.api_key
     fe = client(ffi, sandbox.url, key)
     bad = client(ffi, sandbox.url, BAD_KEY)
     vars_ = Vars()
-    vars_.v["run"] = f"{random.getrandbits(32):08x}"
-    vars_.v["long_title"] = "t" * 201
-    instances = json.loads(await fe.call("listInstances", "{}"))["instances"]
-    for size in (10, 30):
-        slot = next((i for i in instances if i.get("storage_limit_gb") == size and i.get("service_type") == "empty"), None)
-        if slot:
-            vars_.v[f"slot{size}"] = slot["id"]
+    vars_.add_slots(json.loads(await fe.call("listInstances", "{}"))["instances"])
     steps = 0
     for i, step in enumerate(scenario["steps"]):
         at = f"{file} / {scenario['name']} / step {i + 1}"
@@ -221,17 +149,10 @@ async def run_scenario(ffi: Any, sandbox: Any, file: str, scenario: Dict[str, An
             assert error is not None, f"{at}: expected error {step['error']}, got {result!r}"
             e = vars_.fill(step["error"])
             assert isinstance(error, ffi.NativeError.Failure), f"{at}: {error!r}"
-            assert error.kind == e["kind"], f"{at}: {error!r}"
-            if "status" in e:
-                assert error.status == e["status"], f"{at}: {error!r}"
-            if "field" in e:
-                assert error.field == e["field"], f"{at}: {error!r}"
-            if "code" in e:
-                assert error.code == e["code"], f"{at}: {error!r}"
-            if "upgrade_url" in e:
-                assert error.upgrade_url, f"{at}: no upgrade_url in {error!r}"
-            assert error.kind != "decode", f"{at}: {error!r}"
-            assert key not in error.message and BAD_KEY not in error.message, f"{at}: the key is in the message"
+            check_error(
+                at, e, kind=error.kind, status=error.status, field=error.field, code=error.code,
+                upgrade_url=error.upgrade_url, message=error.message, key=key,
+            )
             continue
         if error is not None:
             raise AssertionError(f"{at}: unexpected error: {error!r}")
@@ -244,7 +165,7 @@ async def run_scenario(ffi: Any, sandbox: Any, file: str, scenario: Dict[str, An
         for name, path in (step.get("save") or {}).items():
             v = pick(result, vars_.fill(path))
             assert v is not None, f"{at}: nothing at `{path}` in {result!r}"
-            vars_.v[name] = v if isinstance(v, str) else json.dumps(v)
+            vars_.save(name, v)
     return steps
 
 
@@ -261,22 +182,10 @@ def test_scenario(ffi: Any, sandbox: Any, file: str, scenario: Dict[str, Any]) -
         return
     STATS["steps"] += asyncio.run(run_scenario(ffi, sandbox, file, scenario, STEP_TIMEOUT_S))
     STATS["scenarios"] += 1
-    STATS["files"] = len({f.name for f in _files()})
+    STATS["files"] = len(files())
 
 
 def test_every_operation_of_the_spec_is_replayed() -> None:
     """The scenarios reach every operation (as crates/core/tests/scenarios.rs checks)."""
-    spec = yaml.safe_load((ROOT / "openapi" / "flowengine.yaml").read_text())
-    ids = {op["operationId"] for item in spec["paths"].values() for m, op in item.items() if m in ("get", "post", "put", "patch", "delete")}
-    used = set()
-    for f in _files():
-        for s in yaml.safe_load(f.read_text())["scenarios"]:
-            for st in s["steps"]:
-                for k in ("op", "stream"):
-                    if st.get(k):
-                        used.add(st[k])
-                if st.get("helper") == "upload_folder":
-                    used.add("uploadFunctionFolder")
-                if st.get("helper") == "deploy_folder":
-                    used.add("deployFunction")
-    assert ids - used == set(), f"operations no scenario reaches: {sorted(ids - used)}"
+    missing = spec_operations(ROOT) - operations_reached(load())
+    assert missing == set(), f"operations no scenario reaches: {sorted(missing)}"
