@@ -10,6 +10,7 @@ struct Seen {
     deploy_bodies: Vec<Value>,
     upload_headers: Option<HeaderMap>,
     uploaded: Vec<u8>,
+    upload_attempts: usize,
     polls: usize,
 }
 type Shared = Arc<Mutex<(Seen, String)>>;
@@ -39,20 +40,30 @@ async fn function(State(s): State<Shared>) -> Json<Value> {
     Json(json!({"id": "f1", "name": "hello", "runtime": "nodejs22", "status": status, "url": "https://hello.run.app"}))
 }
 
-#[tokio::test]
-async fn deploy_folder_packs_uploads_without_the_key_and_waits_for_ready() {
+/// Starts the scripted server (deploy endpoint, function polling, and the
+/// storage host answering with `storage`), and a client for it.
+async fn serve(storage: axum::routing::MethodRouter<Shared>, max_retries: Option<u32>) -> (Shared, Client) {
     let shared: Shared = Arc::default();
     let app = Router::new()
         .route("/api/v1/functions/{id}/deploy", post(deploy))
         .route("/api/v1/functions/{id}", get(function))
-        .route("/storage/{name}", put(upload))
+        .route("/storage/{name}", storage)
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     shared.lock().unwrap().1 = url.clone();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let fe = Client::new(Config { api_key: Some("fe_secretsecret".into()), base_url: Some(url), max_retries, config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
+    (shared, fe)
+}
 
-    let fe = Client::new(Config { api_key: Some("fe_secretsecret".into()), base_url: Some(url), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
+fn hello() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello")
+}
+
+#[tokio::test]
+async fn deploy_folder_packs_uploads_without_the_key_and_waits_for_ready() {
+    let (shared, fe) = serve(put(upload), None).await;
     let phases = Arc::new(Mutex::new(Vec::new()));
     let recorder = phases.clone();
     let options = DeployOptions {
@@ -60,7 +71,7 @@ async fn deploy_folder_packs_uploads_without_the_key_and_waits_for_ready() {
         on_progress: Some(Arc::new(move |p: &DeployProgress| recorder.lock().unwrap().push(p.clone()))),
         ..Default::default()
     };
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let folder = hello();
     let out = fe.deploy_folder("f1", &folder, options).await.unwrap();
     assert_eq!((out.status.as_str(), out.url.as_deref()), ("ready", Some("https://hello.run.app")));
 
@@ -98,17 +109,8 @@ async fn refuse_upload() -> (axum::http::StatusCode, [(&'static str, &'static st
 
 #[tokio::test]
 async fn a_refused_upload_is_an_error_with_the_storage_hosts_status() {
-    let shared: Shared = Arc::default();
-    let app = Router::new()
-        .route("/api/v1/functions/{id}/deploy", post(deploy))
-        .route("/storage/{name}", put(refuse_upload))
-        .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    shared.lock().unwrap().1 = url.clone();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let fe = Client::new(Config { api_key: Some("fe_x".into()), base_url: Some(url), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let (shared, fe) = serve(put(refuse_upload), None).await;
+    let folder = hello();
     let err = fe.deploy_folder("f1", &folder, DeployOptions::default()).await.unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::PermissionDenied, Some(403)), "{err}");
     assert!(err.message.starts_with("the upload to the storage host failed") && err.message.contains("SignatureDoesNotMatch"), "{err}");
@@ -120,8 +122,8 @@ async fn a_refused_upload_is_an_error_with_the_storage_hosts_status() {
 /// takes the second.
 async fn flaky_upload(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> (axum::http::StatusCode, &'static str) {
     let mut g = s.lock().unwrap();
-    g.0.polls += 1; // counts upload attempts here (this test never polls)
-    if g.0.polls == 1 {
+    g.0.upload_attempts += 1;
+    if g.0.upload_attempts == 1 {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "try again");
     }
     g.0.upload_headers = Some(headers);
@@ -131,21 +133,12 @@ async fn flaky_upload(State(s): State<Shared>, headers: HeaderMap, body: Bytes) 
 
 #[tokio::test]
 async fn an_upload_refused_with_503_is_sent_again_from_the_file() {
-    let shared: Shared = Arc::default();
-    let app = Router::new()
-        .route("/api/v1/functions/{id}/deploy", post(deploy))
-        .route("/storage/{name}", put(flaky_upload))
-        .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    shared.lock().unwrap().1 = url.clone();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let fe = Client::new(Config { api_key: Some("fe_x".into()), base_url: Some(url), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let (shared, fe) = serve(put(flaky_upload), None).await;
+    let folder = hello();
     let out = fe.deploy_folder("f1", &folder, DeployOptions { wait: false, ..Default::default() }).await.unwrap();
     assert_eq!(out.status, "building");
     let g = shared.lock().unwrap();
-    assert_eq!(g.0.polls, 2, "one refused attempt, then one accepted");
+    assert_eq!(g.0.upload_attempts, 2, "one refused attempt, then one accepted");
     let (expected, _) = flowengine::tarball::pack_folder_to_vec(&folder, &Default::default()).unwrap();
     assert_eq!(g.0.uploaded, expected, "the second attempt sends the whole tarball again");
     assert_eq!(g.0.deploy_bodies.len(), 2, "the deploy is triggered once the upload succeeds");
@@ -153,19 +146,10 @@ async fn an_upload_refused_with_503_is_sent_again_from_the_file() {
 
 #[tokio::test]
 async fn an_upload_is_not_retried_when_retries_are_off() {
-    let shared: Shared = Arc::default();
-    let app = Router::new()
-        .route("/api/v1/functions/{id}/deploy", post(deploy))
-        .route("/storage/{name}", put(flaky_upload))
-        .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    shared.lock().unwrap().1 = url.clone();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let fe = Client::new(Config { api_key: Some("fe_x".into()), base_url: Some(url), max_retries: Some(0), config_file: Some("/nonexistent".into()), ..Default::default() }).unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
+    let (shared, fe) = serve(put(flaky_upload), Some(0)).await;
+    let folder = hello();
     let err = fe.deploy_folder("f1", &folder, DeployOptions { wait: false, ..Default::default() }).await.unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(503)), "{err}");
-    assert_eq!(shared.lock().unwrap().0.polls, 1);
+    assert_eq!(shared.lock().unwrap().0.upload_attempts, 1);
     assert_eq!(shared.lock().unwrap().0.deploy_bodies.len(), 1, "no deploy is triggered after a failed upload");
 }
