@@ -41,6 +41,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // are delivering results into Python (see rt::from_worker).
     let drain = wrap_pyfunction!(rt::drain_at_exit, m)?;
     m.py().import("atexit")?.call_method1("register", (drain,))?;
+    // ... and a forked child starts with none of them (Unix only: there is
+    // no fork elsewhere).
+    let os = m.py().import("os")?;
+    if os.hasattr("register_at_fork")? {
+        let kwargs = pyo3::types::PyDict::new(m.py());
+        kwargs.set_item("after_in_child", wrap_pyfunction!(rt::reset_after_fork, m)?)?;
+        os.call_method("register_at_fork", (), Some(&kwargs))?;
+    }
     Ok(())
 }
 

@@ -13,8 +13,7 @@ use pyo3_async_runtimes::TaskLocals;
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -72,9 +71,9 @@ impl Runtime for CoreRuntime {
 }
 
 /// Worker threads inside Python right now, and whether the interpreter is
-/// about to finalize.
-static IN_PYTHON: Mutex<usize> = Mutex::new(0);
-static IN_PYTHON_DONE: Condvar = Condvar::new();
+/// about to finalize. Atomics, not a mutex: a fork can happen at any moment,
+/// and a child must not inherit a lock that nobody will release.
+static IN_PYTHON: AtomicUsize = AtomicUsize::new(0);
 static EXITING: AtomicBool = AtomicBool::new(false);
 
 /// The longest exit waits for worker threads to leave Python.
@@ -86,38 +85,46 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 /// runs Rust destructors without the GIL (a segfault). A thread that is
 /// already inside when [`drain_at_exit`] runs is waited for instead.
 pub fn from_worker<F: FnOnce()>(f: F) {
-    {
-        let mut n = IN_PYTHON.lock().unwrap_or_else(|e| e.into_inner());
-        if EXITING.load(Ordering::SeqCst) {
-            drop(n);
-            // Its Python objects cannot be released any more: leak them.
-            std::mem::forget(f);
-            return;
-        }
-        *n += 1;
-    }
+    // SeqCst on both sides: either the drain sees this thread counted, or
+    // this thread sees the drain's flag.
+    IN_PYTHON.fetch_add(1, Ordering::SeqCst);
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
-            let mut n = IN_PYTHON.lock().unwrap_or_else(|e| e.into_inner());
-            *n -= 1;
-            IN_PYTHON_DONE.notify_all();
+            IN_PYTHON.fetch_sub(1, Ordering::SeqCst);
         }
     }
     let _leave = Leave;
+    if EXITING.load(Ordering::SeqCst) {
+        // Its Python objects cannot be released any more: leak them.
+        std::mem::forget(f);
+        return;
+    }
     f();
 }
 
 /// Registered with `atexit`, which runs before finalization begins: no worker
 /// thread enters Python from now on, and those inside finish first (the GIL
-/// is released meanwhile so that they can).
+/// is released meanwhile so that they can). So an asyncio call made from an
+/// atexit handler that runs after this one (registered before `flowengine`
+/// was imported) gets no result: use the blocking client there.
 #[pyfunction]
 pub fn drain_at_exit(py: Python<'_>) {
     py.detach(|| {
-        let n = IN_PYTHON.lock().unwrap_or_else(|e| e.into_inner());
         EXITING.store(true, Ordering::SeqCst);
-        let _ = IN_PYTHON_DONE.wait_timeout_while(n, EXIT_GRACE, |n| *n > 0);
+        let deadline = std::time::Instant::now() + EXIT_GRACE;
+        while IN_PYTHON.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     });
+}
+
+/// Registered with `os.register_at_fork(after_in_child=...)`: the child has
+/// none of the parent's runtime threads, so none of them is inside Python.
+#[pyfunction]
+pub fn reset_after_fork() {
+    IN_PYTHON.store(0, Ordering::SeqCst);
+    EXITING.store(false, Ordering::SeqCst);
 }
 
 impl ContextExt for CoreRuntime {

@@ -150,6 +150,16 @@ impl Drop for Shared {
     }
 }
 
+/// [`read_ahead`], with a panic reported to Python as a stream error rather
+/// than passed off as the end of the stream (the reply would look complete).
+async fn read_ahead_or_report(stream: flowengine::EventStream, tx: mpsc::Sender<Vec<Item>>, closed: CancellationToken) {
+    let report = tx.clone();
+    if let Err(panic) = std::panic::AssertUnwindSafe(read_ahead(stream, tx, closed)).catch_unwind().await {
+        let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+        let _ = report.send(vec![Err(Error::stream(format!("the stream reader stopped unexpectedly: {what}")))]).await;
+    }
+}
+
 impl Shared {
     /// Waits for the next batch (unless items are buffered).
     async fn fill(&self) {
@@ -205,7 +215,7 @@ impl EventStream {
     pub fn new(s: flowengine::EventStream) -> EventStream {
         let (tx, rx) = mpsc::channel(BATCHES_AHEAD);
         let closed = CancellationToken::new();
-        flowengine::runtime::runtime().spawn(read_ahead(s, tx, closed.clone()));
+        flowengine::runtime::runtime().spawn(read_ahead_or_report(s, tx, closed.clone()));
         EventStream { shared: Arc::new(Shared { state: tokio::sync::Mutex::new(State { rx: Some(rx), buf: Vec::new().into_iter() }), closed }) }
     }
 
