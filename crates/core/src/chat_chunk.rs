@@ -127,6 +127,15 @@ pub fn decode_chat_data(data: &str) -> Result<ChatData, ChunkError> {
     decode_chat_text(data.to_owned())
 }
 
+/// Whether `text` has a `\uD800`-`\uDFFF` escape (a surrogate, paired or
+/// not); a stray `\\u` before such digits only costs the fast path.
+fn has_surrogate_escape(text: &str) -> bool {
+    text.match_indices("\\u").any(|(at, _)| {
+        let b = text.as_bytes();
+        matches!(b.get(at + 2), Some(b'd' | b'D')) && matches!(b.get(at + 3), Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+    })
+}
+
 /// [`decode_chat_data`] for a payload the caller gives away (it becomes the
 /// chunk's `raw` without a copy).
 pub fn decode_chat_text(data: String) -> Result<ChatData, ChunkError> {
@@ -137,8 +146,10 @@ pub fn decode_chat_text(data: String) -> Result<ChatData, ChunkError> {
     if trimmed.is_empty() {
         return Ok(ChatData::KeepAlive);
     }
-    // (serde derive would also take a JSON array as a struct: objects only.)
-    let fast = match trimmed.starts_with('{') {
+    // (serde derive would also take a JSON array as a struct: objects only.
+    // And serde_json does not check surrogate escapes in the strings it
+    // skips: text that has any is left to the Value path, which does.)
+    let fast = match trimmed.starts_with('{') && !has_surrogate_escape(trimmed) {
         true => serde_json::from_str::<WireChunk<'_>>(trimmed).ok().and_then(WireChunk::into_fields),
         false => None,
     };
@@ -276,8 +287,33 @@ struct WireChunk<'a> {
     error: Option<IgnoredAny>,
     #[serde(default)]
     success: Option<bool>,
-    #[serde(default)]
-    response: Option<IgnoredAny>,
+    /// Present at all (even `null`): the Value path reads a legacy body.
+    #[serde(default, deserialize_with = "present")]
+    response: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// A JSON object, and only an object: serde derive would also read an array
+/// as a struct (field by field), which the Value path does not.
+struct Obj<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Obj)
+            }
+        }
+        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -285,9 +321,9 @@ struct WireChoice<'a> {
     #[serde(default)]
     index: Option<u64>,
     #[serde(borrow, default)]
-    delta: Option<WireMessage<'a>>,
+    delta: Option<Obj<WireMessage<'a>>>,
     #[serde(borrow, default)]
-    message: Option<WireMessage<'a>>,
+    message: Option<Obj<WireMessage<'a>>>,
     #[serde(borrow, default)]
     text: Option<Text<'a>>,
     #[serde(borrow, default)]
@@ -315,7 +351,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Choices<'a> {
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Choices<'de>, A::Error> {
                 let mut first: Option<WireChoice<'de>> = None;
                 let mut zero: Option<WireChoice<'de>> = None;
-                while let Some(choice) = seq.next_element::<WireChoice<'de>>()? {
+                while let Some(Obj(choice)) = seq.next_element::<Obj<WireChoice<'de>>>()? {
                     if zero.is_none() && choice.index == Some(0) {
                         zero = Some(choice);
                     } else if first.is_none() {
@@ -378,7 +414,7 @@ impl Fields {
 impl WireChunk<'_> {
     /// The chunk's fields, or None when the Value path must decide.
     fn into_fields(self) -> Option<Fields> {
-        if self.error.is_some() || self.success == Some(false) || (self.choices.is_none() && self.response.is_some()) {
+        if self.error.is_some() || self.success == Some(false) || (self.choices.is_none() && self.response) {
             return None;
         }
         let (content, finish_reason) = match self.choices.and_then(|c| c.0) {
@@ -386,8 +422,8 @@ impl WireChunk<'_> {
             Some(c) => {
                 let content = c
                     .delta
-                    .and_then(|m| m.content)
-                    .or_else(|| c.message.and_then(|m| m.content))
+                    .and_then(|m| m.0.content)
+                    .or_else(|| c.message.and_then(|m| m.0.content))
                     .or(c.text)
                     .map(|t| t.0.into_owned())
                     .unwrap_or_default();
@@ -525,6 +561,14 @@ mod tests {
             r#"[]"#,
             r#"[null]"#,
             r#"{"choices":[]} trailing"#,
+            r#"{"choices":[{"delta":["hi"]}]}"#,
+            r#"{"choices":[[null,{"content":"x"}]]}"#,
+            r#"{"choices":[[],{"delta":{"content":"b"}}]}"#,
+            r#"{"choices":[[0],{"index":0,"delta":{"content":"b"}}]}"#,
+            r#"{"choices":[{"message":["m"],"text":"t"}]}"#,
+            r#"{"response":null,"finish_reason":"stop"}"#,
+            r#"{"object":"\ud800","choices":[{"delta":{"content":"a"}}]}"#,
+            r#"{"choices":[{"delta":{"content":"pair \ud83d\udc4b"}}]}"#,
         ];
         for data in cases {
             let fast = decode_chat_data(data);

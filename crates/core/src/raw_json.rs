@@ -6,8 +6,15 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 /// JSON text as received (a chat chunk's `data`), decoded on demand.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// Two are equal when their documents are (spacing and key order aside).
+#[derive(Clone, Default)]
 pub struct RawJson(String);
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &RawJson) -> bool {
+        self.0 == other.0 || self.value() == other.value()
+    }
+}
 
 impl RawJson {
     /// The text as received.
@@ -15,8 +22,8 @@ impl RawJson {
         &self.0
     }
 
-    /// The decoded document (`Null` for empty text; the text was checked to
-    /// be JSON when the chunk was decoded).
+    /// The decoded document (`Null` for empty text; a chunk's text was
+    /// checked to be JSON when the chunk was decoded).
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.0).unwrap_or(Value::Null)
     }
@@ -60,5 +67,7 @@ mod tests {
         assert_eq!(raw.as_str(), r#"{"a":[1,"é"]}"#);
         assert_eq!(RawJson::default().value(), Value::Null);
         assert_eq!(RawJson::from(&json!({"b": true})).value(), json!({"b": true}));
+        assert_eq!(RawJson::from(r#"{"a": 1, "b": 2}"#.to_owned()), RawJson::from(r#"{"b":2,"a":1}"#.to_owned()));
+        assert_ne!(RawJson::from(r#"{"a":1}"#.to_owned()), RawJson::from(r#"{"a":2}"#.to_owned()));
     }
 }
