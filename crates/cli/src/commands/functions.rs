@@ -166,7 +166,9 @@ pub async fn logs(ctx: &Ctx, args: LogsArgs) -> Result<()> {
     ));
     // A fresh tail may begin by replaying recent lines (the sandbox replays
     // its last 100): those already listed above are not printed again, until
-    // the first line that is new.
+    // the first line that is new. Only lines no newer than the newest listed
+    // one can be replays (RFC 3339 timestamps of one format sort as text).
+    let newest = entries.iter().map(|e| s(e, "timestamp").to_string()).max().unwrap_or_default();
     let mut listed: Option<HashSet<(String, String, String)>> = Some(entries.iter().map(entry_key).collect());
     let mut tail = client.tail_logs(&id).await?;
     let ctrl_c = tokio::signal::ctrl_c();
@@ -180,7 +182,8 @@ pub async fn logs(ctx: &Ctx, args: LogsArgs) -> Result<()> {
             item = tail.next() => match item {
                 Some(Ok(StreamItem::Line(line))) => {
                     let entry = entry_of_line(&line);
-                    if listed.as_ref().is_some_and(|seen| seen.contains(&entry_key(&entry))) {
+                    let key = entry_key(&entry);
+                    if key.0 <= newest && listed.as_ref().is_some_and(|seen| seen.contains(&key)) {
                         continue;
                     }
                     listed = None;
