@@ -3,7 +3,10 @@
 # a sandbox in its own process (so that only the client is measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --release -p flowengine-sandbox -p flowengine --example bench_deploy
+# Two builds: with `--example`, one cargo build would select only the example
+# and leave the sandbox binary unbuilt on a fresh clone.
+cargo build -q --release -p flowengine-sandbox
+cargo build -q --release -p flowengine --example bench_deploy
 out=$(mktemp)
 target/release/flowengine-sandbox --memory --port 0 >"$out" 2>/dev/null &
 pid=$!

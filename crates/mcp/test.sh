@@ -44,7 +44,9 @@ export FLOWENGINE_MCP_BIN="$ROOT/target/debug/flowengine-mcp"
 
 REPORT="$(mktemp)"
 status=0
-"$VENV/bin/python" -m pytest crates/mcp/tests -q -p no:cacheprovider --junitxml="$REPORT" "$@" || status=$?
+# (The shared venv also holds pytest-asyncio for the Python suite; these tests
+# run on anyio, so its loop-scope default is pinned to keep its warning out.)
+"$VENV/bin/python" -m pytest crates/mcp/tests -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function --junitxml="$REPORT" "$@" || status=$?
 
 # One line: tools listed, tests passed / failed.
 TOOLS="$("$FLOWENGINE_MCP_BIN" --list-tools | "$VENV/bin/python" -c 'import json,sys; print(len(json.load(sys.stdin)))')"
