@@ -12,7 +12,6 @@ mod ctx;
 pub mod error;
 mod output;
 mod progress;
-mod project;
 mod prompt;
 pub mod validate;
 

@@ -110,53 +110,6 @@ pub fn domain(s: &str) -> Result<String, String> {
     }
 }
 
-/// A function name made from a folder's name: lowercase, `-` for anything
-/// else, a letter first, at most 63 characters.
-pub fn name_from_folder(folder: &str) -> String {
-    let mut out = String::new();
-    for c in folder.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let trimmed = out.trim_matches('-');
-    let mut name = if trimmed.starts_with(|c: char| c.is_ascii_lowercase()) {
-        trimmed.to_string()
-    } else {
-        format!("fn-{trimmed}")
-    };
-    name.truncate(63);
-    let name = name.trim_end_matches('-').to_string();
-    if name == "fn" || name.is_empty() {
-        "my-function".to_string()
-    } else {
-        name
-    }
-}
-
-/// The runtime a folder looks like, from the files each buildpack detects.
-pub fn detect_runtime(folder: &std::path::Path) -> Option<&'static str> {
-    let has = |f: &str| folder.join(f).is_file();
-    if has("package.json") {
-        Some("nodejs22")
-    } else if has("requirements.txt") || has("main.py") || has("pyproject.toml") {
-        Some("python312")
-    } else if has("go.mod") {
-        Some("go122")
-    } else if has("pom.xml") {
-        Some("java17")
-    } else if has("Gemfile") {
-        Some("ruby32")
-    } else if has("composer.json") || has("index.php") {
-        Some("php82")
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,14 +159,5 @@ mod tests {
                 && domain("not a domain").is_err()
                 && domain("localhost").is_err()
         );
-    }
-
-    #[test]
-    fn folder_names_become_function_names() {
-        assert_eq!(name_from_folder("hello"), "hello");
-        assert_eq!(name_from_folder("My Scraper_v2"), "my-scraper-v2");
-        assert_eq!(name_from_folder("2fa"), "fn-2fa");
-        assert_eq!(name_from_folder("..."), "my-function");
-        assert!(name(&name_from_folder(&"x".repeat(100))).is_ok());
     }
 }

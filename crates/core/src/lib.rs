@@ -17,6 +17,7 @@ pub mod deploy;
 pub mod dispatch;
 pub mod error;
 mod paginate;
+pub mod project;
 pub mod retry;
 pub mod raw_json;
 pub mod runtime;

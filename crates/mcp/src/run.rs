@@ -3,7 +3,7 @@
 //! `isError` result); nothing here panics on bad input.
 use crate::tools::{Kind, ToolSpec};
 use flowengine::deploy::DeployProgress;
-use flowengine::tarball::PackOptions;
+use flowengine::project;
 use flowengine::{Client, Config, DeployOptions, Error, ErrorKind, StreamItem};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ pub async fn run(clients: &Clients, tool: &ToolSpec, args: Map<String, Value>, r
             let name = a.string("name")?;
             let runtime = a.string("runtime")?;
             a.finish(&tool.name)?;
-            client.upload_folder(&path, name.as_deref(), runtime.as_deref(), &pack_options()).await
+            client.upload_folder(&path, name.as_deref(), runtime.as_deref(), &project::pack_options()).await
         }
     }
 }
@@ -120,10 +120,6 @@ impl Args {
 }
 
 /// The CLI's link folder is the CLI's, never the function's.
-fn pack_options() -> PackOptions {
-    PackOptions { extra_ignores: vec!["/.flowengine/".to_string()], ..PackOptions::default() }
-}
-
 /// A local folder from a path argument: `~` expanded, relative to the working directory.
 fn folder(raw: &str) -> Result<PathBuf, Error> {
     let raw = raw.trim();
@@ -180,49 +176,6 @@ async fn logs_tail(client: &Client, tool: &ToolSpec, args: Map<String, Value>) -
     Ok(json!({ "lines": lines, "count": lines.len(), "stopped": stopped }))
 }
 
-/// The runtime a folder's files suggest (as `fe deploy` detects it).
-pub fn detect_runtime(folder: &Path) -> Option<&'static str> {
-    let has = |f: &str| folder.join(f).is_file();
-    if has("package.json") {
-        Some("nodejs22")
-    } else if has("requirements.txt") || has("main.py") || has("pyproject.toml") {
-        Some("python312")
-    } else if has("go.mod") {
-        Some("go122")
-    } else if has("pom.xml") {
-        Some("java17")
-    } else if has("Gemfile") {
-        Some("ruby32")
-    } else if has("composer.json") || has("index.php") {
-        Some("php82")
-    } else {
-        None
-    }
-}
-
-/// A function name from a folder name: lowercase letters, digits and
-/// hyphens, a letter first, at most 63 characters.
-pub fn name_from_folder(folder: &Path) -> Option<String> {
-    let base = folder.file_name()?.to_string_lossy().to_lowercase();
-    let mut name = String::new();
-    for c in base.chars() {
-        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
-        if !(c == '-' && (name.is_empty() || name.ends_with('-'))) {
-            name.push(c);
-        }
-    }
-    let name: String = name.trim_end_matches('-').chars().take(63).collect();
-    let name = name.trim_end_matches('-').to_string();
-    name.starts_with(|c: char| c.is_ascii_lowercase()).then_some(name)
-}
-
-/// The function `fe deploy` linked this folder to on this base URL, if any.
-fn linked_function(folder: &Path, base_url: &str) -> Option<String> {
-    let text = std::fs::read_to_string(folder.join(".flowengine").join("project.json")).ok()?;
-    let v: Value = serde_json::from_str(&text).ok()?;
-    v["links"][base_url]["function_id"].as_str().map(str::to_string)
-}
-
 fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
@@ -249,8 +202,8 @@ async fn deploy_folder(client: &Client, args: Map<String, Value>, report: Option
         (Some(id), _) => client.call("getFunction", json!({ "id": id })).await?,
         (None, Some(n)) => find_or_create(client, &path, n, runtime.as_deref(), &mut created).await?,
         (None, None) => {
-            let linked = match linked_function(&path, &client.config().base_url) {
-                Some(id) => match client.call("getFunction", json!({ "id": id })).await {
+            let linked = match project::link(&path, &client.config().base_url) {
+                Some(link) => match client.call("getFunction", json!({ "id": link.function_id })).await {
                     Ok(f) => Some(f),
                     Err(e) if e.kind == ErrorKind::NotFound => None,
                     Err(e) => return Err(e),
@@ -260,9 +213,7 @@ async fn deploy_folder(client: &Client, args: Map<String, Value>, report: Option
             match linked {
                 Some(f) => f,
                 None => {
-                    let n = name_from_folder(&path).ok_or_else(|| {
-                        Error::invalid_argument("name", format!("cannot make a function name from the folder {}: pass `name`", path.display()))
-                    })?;
+                    let n = project::name_for(&path);
                     find_or_create(client, &path, &n, runtime.as_deref(), &mut created).await?
                 }
             }
@@ -313,7 +264,7 @@ async fn deploy_folder(client: &Client, args: Map<String, Value>, report: Option
         }) as flowengine::deploy::ProgressFn
     };
     let options = DeployOptions {
-        pack: pack_options(),
+        pack: project::pack_options(),
         wait,
         wait_timeout: Duration::from_secs_f64(wait_seconds),
         on_progress: Some(on_progress),
@@ -336,7 +287,7 @@ async fn find_or_create(client: &Client, path: &Path, name: &str, runtime: Optio
     }
     let runtime = match runtime {
         Some(r) => r.to_string(),
-        None => detect_runtime(path)
+        None => project::detect_runtime(path)
             .ok_or_else(|| Error::invalid_argument("runtime", format!("cannot tell the runtime of {}: pass `runtime`", path.display())))?
             .to_string(),
     };
@@ -348,24 +299,6 @@ async fn find_or_create(client: &Client, path: &Path, name: &str, runtime: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_from_folders() {
-        assert_eq!(name_from_folder(Path::new("/x/hello")).as_deref(), Some("hello"));
-        assert_eq!(name_from_folder(Path::new("/x/My_Cool App!")).as_deref(), Some("my-cool-app"));
-        assert_eq!(name_from_folder(Path::new("/x/9lives")), None);
-        assert_eq!(name_from_folder(Path::new(&format!("/x/{}", "a".repeat(80)))).unwrap().len(), 63);
-    }
-
-    #[test]
-    fn runtimes_from_folders() {
-        let d = tempfile::tempdir().unwrap();
-        assert_eq!(detect_runtime(d.path()), None);
-        std::fs::write(d.path().join("requirements.txt"), "").unwrap();
-        assert_eq!(detect_runtime(d.path()), Some("python312"));
-        std::fs::write(d.path().join("package.json"), "{}").unwrap();
-        assert_eq!(detect_runtime(d.path()), Some("nodejs22"));
-    }
 
     #[test]
     fn folders_must_exist() {

@@ -7,8 +7,9 @@ use crate::ctx::{find, s, Ctx};
 use crate::error::{CliError, Result, DEPLOY_FLAGS};
 use crate::output::{human_bytes, Style};
 use crate::progress::DeployUi;
-use crate::{project, validate};
-use flowengine::tarball::{PackOptions, PackPlan};
+use crate::validate;
+use flowengine::project;
+use flowengine::tarball::PackPlan;
 use flowengine::{Client, DeployOptions, ErrorKind};
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -55,16 +56,8 @@ fn check_instances(min: Option<i64>, max: Option<i64>, max_flag_given: bool) -> 
     Ok(())
 }
 
-fn pack_options() -> PackOptions {
-    // The link file is the CLI's, not the function's.
-    PackOptions {
-        extra_ignores: vec![format!("/{}/", project::DIR)],
-        ..PackOptions::default()
-    }
-}
-
 async fn plan(path: &Path) -> Result<PackPlan> {
-    flowengine::deploy::plan(path, &pack_options())
+    flowengine::deploy::plan(path, &project::pack_options())
         .await
         .map_err(|e| CliError::from_core(e, DEPLOY_FLAGS))
 }
@@ -133,7 +126,7 @@ async fn create(
 ) -> Result<Target> {
     let runtime = match &args.runtime {
         Some(r) => r.clone(),
-        None => match validate::detect_runtime(path) {
+        None => match project::detect_runtime(path) {
             Some(r) => {
                 ctx.out
                     .note(&format!("  runtime {r} (detected; set it with --runtime)"));
@@ -285,11 +278,7 @@ pub async fn run(ctx: &Ctx, args: DeployArgs) -> Result<()> {
             }
         }
     } else {
-        let folder = std::fs::canonicalize(&path)
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-            .unwrap_or_default();
-        let name = free_name(&list, &validate::name_from_folder(&folder));
+        let name = free_name(&list, &project::name_for(&path));
         create(ctx, &client, &name, &args, &path).await?
     };
     let id = s(&target.function, "id").to_string();
@@ -316,7 +305,7 @@ pub async fn run(ctx: &Ctx, args: DeployArgs) -> Result<()> {
     let ui = DeployUi::new(out);
     let ui2 = ui.clone();
     let options = DeployOptions {
-        pack: pack_options(),
+        pack: project::pack_options(),
         wait: !args.no_wait,
         on_progress: Some(Arc::new(move |p| ui2.on(p))),
         ..DeployOptions::default()
