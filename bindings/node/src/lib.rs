@@ -26,7 +26,7 @@
 #![allow(clippy::result_large_err)]
 
 use flowengine::tarball::PackOptions;
-use flowengine::{Client, Config, DeployOptions, DeployProgress, Error as CoreError, ErrorKind, EventStream};
+use flowengine::{Config, LazyClient, DeployOptions, DeployProgress, Error as CoreError, ErrorKind, EventStream};
 use futures::FutureExt;
 use napi::bindgen_prelude::{Buffer, Object};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -157,27 +157,6 @@ impl CancelToken {
     }
 }
 
-/// The core client, built off the event loop: building one loads the
-/// system's root certificates (tens of milliseconds), so the constructor
-/// only resolves and checks the config, and the build runs on the runtime's
-/// blocking pool, started at once and awaited by the first call.
-#[derive(Clone)]
-struct LazyClient(Arc<(Config, tokio::sync::OnceCell<Client>)>);
-
-impl LazyClient {
-    async fn get(&self) -> Result<Client, CoreError> {
-        let cell = &self.0 .1;
-        cell.get_or_try_init(|| async {
-            let cfg = self.0 .0.clone();
-            tokio::task::spawn_blocking(move || Client::new(cfg))
-                .await
-                .map_err(|e| CoreError::new(ErrorKind::Connection, format!("the client could not be built: {e}")))?
-        })
-        .await
-        .cloned()
-    }
-}
-
 #[napi]
 pub struct NativeClient {
     inner: LazyClient,
@@ -202,11 +181,8 @@ impl NativeClient {
         let resolved = std::panic::catch_unwind(|| cfg.resolve())
             .map_err(|p| to_napi(&CoreError::new(ErrorKind::InvalidArgument, format!("internal error (a bug in the SDK): {}", panic_message(p.as_ref())))))?
             .map_err(|e| to_napi(&e))?;
-        let inner = LazyClient(Arc::new((cfg, tokio::sync::OnceCell::new())));
-        let warm = inner.clone();
-        flowengine::runtime::runtime().spawn(async move {
-            let _ = AssertUnwindSafe(warm.get()).catch_unwind().await;
-        });
+        // The client itself is built off this thread (root certificates load).
+        let inner = LazyClient::start(cfg);
         Ok(NativeClient { inner, base_url: resolved.base_url })
     }
 

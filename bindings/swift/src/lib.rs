@@ -31,7 +31,7 @@
 #![allow(clippy::result_large_err)]
 
 use flowengine::tarball::PackOptions;
-use flowengine::{Client, Config, DeployOptions, DeployProgress, Error as CoreError, ErrorKind};
+use flowengine::{Config, LazyClient, DeployOptions, DeployProgress, Error as CoreError, ErrorKind};
 use futures::FutureExt;
 use serde_json::Value;
 use std::future::Future;
@@ -242,27 +242,6 @@ pub struct ClientConfig {
     pub user_agent: Option<String>,
 }
 
-/// The core client, built on the runtime's blocking pool (building one
-/// loads the system's root certificates): the constructor only resolves and
-/// checks the config, so that its errors throw at once.
-#[derive(Clone)]
-struct LazyClient(Arc<(Config, tokio::sync::OnceCell<Client>)>);
-
-impl LazyClient {
-    async fn get(&self) -> Result<Client, NativeError> {
-        let cell = &self.0 .1;
-        cell.get_or_try_init(|| async {
-            let cfg = self.0 .0.clone();
-            tokio::task::spawn_blocking(move || Client::new(cfg))
-                .await
-                .map_err(|e| internal(format!("the client could not be built: {e}")))?
-                .map_err(NativeError::from)
-        })
-        .await
-        .cloned()
-    }
-}
-
 /// A FlowEngine client: the narrow waist every typed method goes through.
 #[derive(uniffi::Object)]
 pub struct FlowEngineClient {
@@ -422,11 +401,8 @@ impl FlowEngineClient {
             config_file: c.config_file.map(PathBuf::from),
         };
         let resolved = cfg.resolve()?;
-        let inner = LazyClient(Arc::new((cfg, tokio::sync::OnceCell::new())));
-        let warm = inner.clone();
-        flowengine::runtime::runtime().spawn(async move {
-            let _ = AssertUnwindSafe(warm.get()).catch_unwind().await;
-        });
+        // The client itself is built off this thread (root certificates load).
+        let inner = LazyClient::start(cfg);
         Ok(Arc::new(FlowEngineClient { inner, base_url: resolved.base_url }))
     }
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod deploy;
 pub mod dispatch;
 pub mod error;
+mod lazy_client;
 mod paginate;
 pub mod project;
 pub mod retry;
@@ -30,6 +31,7 @@ pub use client::{collect_chat, ChatReply, Client};
 pub use config::Config;
 pub use deploy::{DeployOptions, DeployOutcome, DeployProgress};
 pub use error::{Error, ErrorKind};
+pub use lazy_client::LazyClient;
 pub use raw_json::RawJson;
 pub use stream::{EventStream, StreamItem};
 
