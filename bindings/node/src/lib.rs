@@ -177,12 +177,11 @@ impl NativeClient {
             user_agent: Some(user_agent()),
             config_file: c.config_file.map(PathBuf::from),
         };
-        // Config errors (a bad URL, key or timeout) throw here, synchronously.
-        let resolved = std::panic::catch_unwind(|| cfg.resolve())
+        // Config errors (a bad URL, key or timeout) throw here, synchronously;
+        // the client itself is built off this thread (root certificates load).
+        let (resolved, inner) = std::panic::catch_unwind(|| cfg.resolve().map(|r| (r, LazyClient::start(cfg.clone()))))
             .map_err(|p| to_napi(&CoreError::new(ErrorKind::InvalidArgument, format!("internal error (a bug in the SDK): {}", panic_message(p.as_ref())))))?
             .map_err(|e| to_napi(&e))?;
-        // The client itself is built off this thread (root certificates load).
-        let inner = LazyClient::start(cfg);
         Ok(NativeClient { inner, base_url: resolved.base_url })
     }
 
