@@ -70,12 +70,21 @@ impl std::fmt::Debug for Resolved {
 }
 
 /// The shape of `~/.flowengine/config.json` (the CLI writes it, mode 0600).
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Default, Clone, Serialize, Deserialize)]
 pub struct ConfigFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("api_key", &self.api_key.as_deref().map(redact))
+            .field("base_url", &self.base_url)
+            .finish()
+    }
 }
 
 /// `fe_1234…` -> `fe_1…(redacted)`: enough to tell keys apart, never enough to use one.
@@ -255,6 +264,8 @@ mod tests {
         assert!(!text.contains("0123456789abcdef"), "{text}");
         let r = Config { config_file: Some("/nonexistent".into()), ..cfg }.resolve_with(env_of(&[])).unwrap();
         assert!(!format!("{r:?}").contains("0123456789abcdef"));
+        let file = ConfigFile { api_key: Some("fe_0123456789abcdef0123456789abcdef01234567".into()), base_url: None };
+        assert!(!format!("{file:?}").contains("0123456789abcdef"), "{file:?}");
     }
 
     #[cfg(unix)]

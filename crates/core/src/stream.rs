@@ -176,10 +176,12 @@ pub(crate) fn log_tail(transport: Transport, url: String, last_event_id: Option<
         url: String,
         last_id: Option<String>,
         events: Option<SseStream<BodyStream>>,
+        /// The id the connection's previous event reported.
+        conn_id: Option<String>,
         failures: u32,
         done: bool,
     }
-    let state = State { transport, url, last_id: last_event_id, events: None, failures: 0, done: false };
+    let state = State { transport, url, last_id: last_event_id, events: None, conn_id: None, failures: 0, done: false };
     let stream = futures::stream::unfold(state, |mut st| async move {
         if st.done {
             return None;
@@ -192,11 +194,10 @@ pub(crate) fn log_tail(transport: Transport, url: String, last_event_id: Option<
                 }
                 match connect_tail(&st.transport, &st.url, st.last_id.as_deref()).await {
                     Ok(body) => {
-                        let parser = match &st.last_id {
-                            Some(id) => SseParser::with_last_event_id(id.clone()),
-                            None => SseParser::new(),
-                        };
-                        st.events = Some(SseStream::with_parser(body, parser));
+                        // A fresh parser (not one resuming at `last_id`): an
+                        // event reports an id only once this connection set one.
+                        st.events = Some(SseStream::with_parser(body, SseParser::new()));
+                        st.conn_id = None;
                     }
                     Err(e) if is_fatal(&e) || st.failures >= MAX_TAIL_RECONNECTS => {
                         st.done = true;
@@ -214,13 +215,18 @@ pub(crate) fn log_tail(transport: Transport, url: String, last_event_id: Option<
                     if event.data.is_empty() {
                         continue;
                     }
-                    if let (Some(seen), Some(id)) = (&st.last_id, &event.id) {
+                    // The event-stream id persists from block to block: only an
+                    // id that changed was this event's own. A line without
+                    // one is new (the server sends what follows Last-Event-ID).
+                    let own_id = event.id.is_some() && event.id != st.conn_id;
+                    st.conn_id.clone_from(&event.id);
+                    if let (true, Some(seen), Some(id)) = (own_id, &st.last_id, &event.id) {
                         if is_not_after(id, seen) {
                             continue; // already delivered before a reconnect
                         }
                     }
                     st.failures = 0;
-                    if event.id.is_some() {
+                    if own_id {
                         st.last_id = event.id.clone();
                     }
                     return Some((Ok(StreamItem::Line(event.data)), st));

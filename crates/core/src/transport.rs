@@ -175,15 +175,22 @@ async fn normalize_error_body(resp: reqwest::Response) -> reqwest::Response {
         Ok(b) => b,
         Err(e) => Bytes::from(format!("(the error body could not be read: {})", e.without_url())),
     };
-    let is_error_json = matches!(
-        serde_json::from_slice::<serde_json::Value>(&body),
-        Ok(serde_json::Value::Object(ref m)) if m.get("error").is_some_and(|v| v.is_string()) || m.get("message").is_some_and(|v| v.is_string())
-    );
+    // Exactly what the generated client will decode, or it would fail with a
+    // decode error and lose the status; anything else (HTML, empty, JSON of
+    // another shape) is rebuilt from what the lenient reading found in it.
+    let is_error_json = serde_json::from_slice::<crate::generated::types::Error>(&body).is_ok();
     let body = if is_error_json {
         body
     } else {
         let e = Error::from_response_parts(status.as_u16(), &headers, &body);
-        let json = serde_json::json!({ "success": false, "error": format!("http_{}", status.as_u16()), "message": e.message });
+        let json = serde_json::json!({
+            "success": false,
+            "error": e.code.clone().unwrap_or_else(|| format!("http_{}", status.as_u16())),
+            "message": e.message,
+            "field": e.field,
+            "code": e.code,
+            "upgrade_url": e.upgrade_url,
+        });
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         Bytes::from(json.to_string())
     };

@@ -62,7 +62,8 @@ async fn chat(State(seen): State<Shared>, body: String) -> Response<Body> {
     }
 }
 
-/// Log tail: the first connection sends lines 1 and 2 and drops; a
+/// Log tail: the first connection sends lines 1 and 2, a line without an id
+/// of its own (it must not pass for a repeat of 2), and drops; a
 /// reconnection must carry Last-Event-ID 2, and gets 2 again (a duplicate
 /// the client must skip) and 3.
 async fn logs(State(seen): State<Shared>, headers: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>) -> Response<Body> {
@@ -76,7 +77,7 @@ async fn logs(State(seen): State<Shared>, headers: HeaderMap, axum::extract::Pat
         return Response::builder().status(503).header("content-type", "application/json").body(Body::from(r#"{"error":"unavailable"}"#)).unwrap();
     }
     match n {
-        1 => sse(vec![b"id: 1\ndata: line one\n\n", b"id: 2\ndata: line two\n\n"], false),
+        1 => sse(vec![b"id: 1\ndata: line one\n\n", b"id: 2\ndata: line two\n\n", b"data: line two-b\n\n"], false),
         _ => sse(vec![b"id: 2\ndata: line two\n\n", b"id: 3\ndata: line three\n\n"], true),
     }
 }
@@ -171,14 +172,14 @@ async fn a_dropped_tail_resumes_after_its_last_event_without_duplicates() {
     let (url, seen) = server().await;
     let mut tail = client(&url, Duration::from_secs(5)).tail_logs("fn-1").await.unwrap();
     let mut lines = Vec::new();
-    while lines.len() < 3 {
+    while lines.len() < 4 {
         match tail.next().await.unwrap().unwrap() {
             StreamItem::Line(l) => lines.push(l),
             other => panic!("{other:?}"),
         }
     }
     tail.close();
-    assert_eq!(lines, ["line one", "line two", "line three"], "resumed without duplicates");
+    assert_eq!(lines, ["line one", "line two", "line two-b", "line three"], "resumed without duplicates or losses");
     let connects = seen.lock().unwrap().tail_connects.clone();
     assert_eq!(connects, [None, Some("2".to_string())], "the reconnection carried Last-Event-ID");
 }

@@ -129,6 +129,35 @@ async fn html_error_pages_keep_their_status() {
 }
 
 #[tokio::test]
+async fn json_error_bodies_of_another_shape_keep_their_status_and_fields() {
+    // Declared statuses whose JSON is not the spec's error object (no `error`,
+    // or a field of the wrong type) are still errors of their status.
+    let (url, _) = server(vec![
+        Reply::Status(401, r#"{"message":"Invalid API key"}"#),
+        Reply::Status(400, r#"{"error":"bad_request","message":"name is taken","field":7,"code":"name_taken"}"#),
+        Reply::Status(403, r#"{"detail":"nope","upgrade_url":"https://flowengine.cloud/pricing","message":"Upgrade"}"#),
+    ])
+    .await;
+    let c = client(&url, 0, Duration::from_secs(5));
+    let err = c.call("getUser", json!({})).await.unwrap_err();
+    assert_eq!((err.kind, err.status, err.message.as_str()), (ErrorKind::Authentication, Some(401), "Invalid API key"));
+    assert_eq!(err.request_id.as_deref(), Some("req_42"));
+    let err = c.call("getUser", json!({})).await.unwrap_err();
+    assert_eq!((err.kind, err.status, err.code.as_deref(), err.field.as_deref()), (ErrorKind::BadRequest, Some(400), Some("name_taken"), None));
+    let err = c.call("getUser", json!({})).await.unwrap_err();
+    assert_eq!((err.kind, err.upgrade_url.as_deref()), (ErrorKind::PermissionDenied, Some("https://flowengine.cloud/pricing")));
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_any_duration_is_an_error_not_a_panic() {
+    let (url, script) = server(vec![Reply::StatusWithHeader(503, "retry-after", "1e30", r#"{"error":"unavailable"}"#)]).await;
+    let err = client(&url, 2, Duration::from_secs(5)).call("getUser", json!({})).await.unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(503)));
+    assert!(err.retry_after.is_some_and(|s| s > 60.0), "{err:?}");
+    assert_eq!(script.lock().unwrap().hits, 1, "a wait past 60 s is not honoured");
+}
+
+#[tokio::test]
 async fn undeclared_statuses_are_errors_with_their_status() {
     let (url, _) = server(vec![Reply::Status(418, r#"{"error":"teapot","message":"I am a teapot"}"#)]).await;
     let err = client(&url, 0, Duration::from_secs(5)).call("getUser", json!({})).await.unwrap_err();
