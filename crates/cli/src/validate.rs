@@ -99,6 +99,16 @@ pub fn secret_name(s: &str) -> Result<String, String> {
         .map_err(|_| "secret names must match [A-Z][A-Z0-9_]{0,62}: an upper-case letter first, then upper-case letters, digits or '_'".to_string())
 }
 
+/// A secret's value, by the spec's rule (1..65536 characters); the message
+/// never quotes it.
+pub fn secret_value(value: &str) -> Result<(), String> {
+    let request = serde_json::json!({ "name": "CHECK", "value": value });
+    match serde_json::from_value::<types::SetSecretRequest>(request) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!("must be 1 to 65536 characters long (it has {})", value.chars().count())),
+    }
+}
+
 pub fn domain(s: &str) -> Result<String, String> {
     let ok = s.len() <= 253
         && serde_json::from_value::<types::DomainRequest>(serde_json::json!({ "domain": s }))

@@ -969,6 +969,16 @@ fn env_set_list_unset_never_echo_values() {
     );
     let text = stdout(&a.fe().args(["env", "list", "secretive"]).assert().success());
     assert!(!text.contains("OPENAI_API_KEY"), "{text}");
+    // Nothing to remove: said, not reported as removed.
+    let out = a
+        .fe()
+        .args(["env", "unset", "secretive", "OPENAI_API_KEY", "--json"])
+        .assert()
+        .success();
+    let doc = json(&out.get_output().stdout);
+    assert_eq!((doc["removed"].clone(), doc["not_removed"].clone()), (serde_json::json!([]), serde_json::json!(["OPENAI_API_KEY"])));
+    let out = a.fe().args(["env", "unset", "secretive", "OTHER", "NOTTHERE"]).assert().success();
+    assert!(stderr(&out).contains("Removed OTHER") && stderr(&out).contains("no secret named NOTTHERE: nothing removed"), "{}", stderr(&out));
 }
 
 #[test]
@@ -989,6 +999,19 @@ fn env_rejects_bad_names_before_sending() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("empty"));
+    // A space typed for `=`: the value is not echoed in the error.
+    let out = a
+        .fe()
+        .args(["env", "set", "strict", "OPENAI_API_KEY", "sk-live-abcdef123456", "--json"])
+        .assert()
+        .code(2);
+    assert!(!stdout(&out).contains("sk-live") && !stderr(&out).contains("sk-live"), "{}", stderr(&out));
+    // Values are checked too, before the first one is sent.
+    a.fe()
+        .args(["env", "set", "strict", "GOOD=1", &format!("BIG={}", "v".repeat(70_000))])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("BIG").and(predicate::str::contains("65536")));
     a.fe()
         .args(["env", "unset", "strict", "lower"])
         .assert()

@@ -57,7 +57,13 @@ fn split_pair(pair: &str) -> Result<(String, Option<String>)> {
         None => (pair, None),
     };
     let name = validate::secret_name(name).map_err(|msg| {
-        CliError::usage(format!("invalid secret name `{name}`: {msg}")).with_flag("<NAME>")
+        // Without `=`, what was typed may be a value (`NAME VALUE` for
+        // `NAME=VALUE`): it is never repeated.
+        let shown = match value {
+            Some(_) => format!("invalid secret name `{name}`"),
+            None => "an argument is neither NAME nor NAME=VALUE (it is not repeated here, in case it is a value)".to_string(),
+        };
+        CliError::usage(format!("{shown}: {msg}")).with_flag("<NAME>")
     })?;
     if value.as_deref() == Some("") {
         return Err(CliError::usage(format!("{name}: the value is empty"))
@@ -66,12 +72,15 @@ fn split_pair(pair: &str) -> Result<(String, Option<String>)> {
                 "to remove a secret: fe env unset <function> {name}"
             )));
     }
+    if let Some(v) = &value {
+        validate::secret_value(v).map_err(|msg| CliError::usage(format!("{name}: the value {msg}")).with_flag("<VALUE>"))?;
+    }
     Ok((name, value))
 }
 
 async fn set(ctx: &Ctx, ident: &str, pairs: &[String]) -> Result<()> {
     let out = &ctx.out;
-    // Every name is checked before anything is sent.
+    // Every name and value is checked before anything is sent.
     let parsed: Vec<(String, Option<String>)> =
         pairs.iter().map(|p| split_pair(p)).collect::<Result<_>>()?;
     let client = ctx.client()?;
@@ -87,6 +96,7 @@ async fn set(ctx: &Ctx, ident: &str, pairs: &[String]) -> Result<()> {
                         CliError::usage(format!("{name}: no value given")).with_flag("<VALUE>")
                     );
                 }
+                validate::secret_value(&v).map_err(|msg| CliError::usage(format!("{name}: the value {msg}")).with_flag("<VALUE>"))?;
                 v
             }
         };
@@ -120,8 +130,28 @@ async fn unset(ctx: &Ctx, ident: &str, names: &[String]) -> Result<()> {
     let out = &ctx.out;
     let client = ctx.client()?;
     let f = ctx.function(&client, ident).await?;
+    // Only a function's own overrides can be removed: say so for the rest
+    // rather than report a removal that did not happen.
+    let list = client.call("listFunctionSecrets", json!({ "id": f["id"] })).await?;
+    let source_of = |name: &str| {
+        list["secrets"].as_array().into_iter().flatten().find(|b| b["name"] == name).map(|b| text(&b["source"]))
+    };
     let mut removed = Vec::new();
+    let mut not_set = Vec::new();
     for name in names {
+        match source_of(name).as_deref() {
+            Some("override") => {}
+            Some(source) => {
+                out.warn(&format!("{name} is not an override of {} (it comes from the {source}): nothing removed", s(&f, "name")));
+                not_set.push(name.clone());
+                continue;
+            }
+            None => {
+                out.warn(&format!("{} has no secret named {name}: nothing removed", s(&f, "name")));
+                not_set.push(name.clone());
+                continue;
+            }
+        }
         client
             .call(
                 "deleteFunctionSecret",
@@ -137,7 +167,7 @@ async fn unset(ctx: &Ctx, ident: &str, names: &[String]) -> Result<()> {
         removed.push(name.clone());
     }
     if out.json {
-        out.json_doc(&json!({ "removed": removed }));
+        out.json_doc(&json!({ "removed": removed, "not_removed": not_set }));
     }
     Ok(())
 }
