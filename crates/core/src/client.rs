@@ -88,12 +88,25 @@ impl Client {
     /// names (path, query and header params, and the body's fields).
     pub async fn call(&self, operation: &str, params: Value) -> Result<Value, Error> {
         self.require_key()?;
-        dispatch::call(&self.inner.api, operation, params).await
+        self.scrub(dispatch::call(&self.inner.api, operation, params).await)
+    }
+
+    /// Keeps the API key out of an error's text, however the server
+    /// answered (see [`Error::without_secret`]).
+    pub(crate) fn scrub<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        result.map_err(|e| e.without_secret(self.inner.config.api_key.as_deref()))
     }
 
     /// A stream operation: `chat` (chunks) or `getFunctionLogs` with
     /// `tail: true` (lines; `tail` is implied).
     pub async fn stream(&self, operation: &str, params: Value) -> Result<EventStream, Error> {
+        let key = self.inner.config.api_key.clone();
+        let stream = self.scrub(self.open_stream(operation, params).await)?;
+        // Errors inside the stream too (a reconnection's answer, say).
+        Ok(EventStream::new(stream.into_inner().map(move |item| item.map_err(|e| e.without_secret(key.as_deref()))).boxed()))
+    }
+
+    async fn open_stream(&self, operation: &str, params: Value) -> Result<EventStream, Error> {
         self.require_key()?;
         let meta = dispatch::operation(operation)
             .ok_or_else(|| Error::invalid_argument("operation", format!("unknown operation `{operation}`")))?;

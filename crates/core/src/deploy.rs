@@ -83,6 +83,10 @@ impl Client {
     /// `function_id`; with `wait`, returns once the function is ready (a
     /// failed build is an error carrying the build log's tail).
     pub async fn deploy_folder(&self, function_id: &str, path: &Path, options: DeployOptions) -> Result<DeployOutcome, Error> {
+        self.scrub(self.deploy_folder_unscrubbed(function_id, path, options).await)
+    }
+
+    async fn deploy_folder_unscrubbed(&self, function_id: &str, path: &Path, options: DeployOptions) -> Result<DeployOutcome, Error> {
         self.require_key()?;
         let report = |p: DeployProgress| {
             if let Some(f) = &options.on_progress {
@@ -245,6 +249,10 @@ impl Client {
     /// per file, each named by its relative path (written by hand: progenitor
     /// does not generate multipart bodies). Same limits as `deploy_folder`.
     pub async fn upload_folder(&self, path: &Path, name: Option<&str>, runtime: Option<&str>, pack: &PackOptions) -> Result<Value, Error> {
+        self.scrub(self.upload_folder_unscrubbed(path, name, runtime, pack).await)
+    }
+
+    async fn upload_folder_unscrubbed(&self, path: &Path, name: Option<&str>, runtime: Option<&str>, pack: &PackOptions) -> Result<Value, Error> {
         self.require_key()?;
         let plan = plan(path, pack).await?;
         if plan.file_count() == 0 {

@@ -129,6 +129,26 @@ pub fn snippet(bytes: &[u8]) -> String {
 }
 
 impl Error {
+    /// The error with every occurrence of `secret` (the API key) replaced by
+    /// its redacted form: a server may echo the request, headers included,
+    /// into an error body or a page that becomes this error's text.
+    pub fn without_secret(mut self, secret: Option<&str>) -> Error {
+        // (A key too short to be one is left alone: replacing it would mangle text.)
+        let Some(secret) = secret.filter(|s| s.len() >= 8) else {
+            return self;
+        };
+        let redacted = crate::config::redact(secret);
+        for text in [Some(&mut self.message), self.code.as_mut(), self.field.as_mut(), self.upgrade_url.as_mut(), self.request_id.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if text.contains(secret) {
+                *text = text.replace(secret, &redacted);
+            }
+        }
+        self
+    }
+
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,

@@ -63,6 +63,11 @@ impl EventStream {
     }
 
     /// The next item; `None` at the end (or after `close`).
+    /// The items still to come, as a plain stream (nothing if closed).
+    pub fn into_inner(mut self) -> BoxStream<'static, Result<StreamItem, Error>> {
+        self.inner.take().unwrap_or_else(|| futures::stream::empty().boxed())
+    }
+
     pub async fn next(&mut self) -> Option<Result<StreamItem, Error>> {
         let item = self.inner.as_mut()?.next().await;
         if matches!(item, None | Some(Err(_))) {

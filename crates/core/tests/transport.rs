@@ -200,6 +200,45 @@ async fn the_key_travels_as_bearer_and_never_shows_in_errors() {
     }
 }
 
+/// Answers with the request's Authorization header echoed into the body.
+async fn echo_server(status: u16, json_body: bool) -> String {
+    let app = Router::new().fallback(any(move |headers: HeaderMap| async move {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        let (ctype, body) = match json_body {
+            true => ("application/json", json!({"error": "bad_request", "message": format!("you sent {auth}")}).to_string()),
+            false => ("text/plain", format!("debug dump: authorization={auth}")),
+        };
+        Response::builder().status(status).header("content-type", ctype).body(Body::from(body)).unwrap()
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn a_key_echoed_by_the_server_never_reaches_an_error() {
+    for (status, json_body, kind) in [(400, true, ErrorKind::BadRequest), (502, false, ErrorKind::Server), (200, false, ErrorKind::Decode)] {
+        let url = echo_server(status, json_body).await;
+        let c = client(&url, 0, Duration::from_secs(5));
+        let err = c.call("getUser", json!({})).await.unwrap_err();
+        assert_eq!(err.kind, kind, "{err}");
+        let mut texts = vec![err.to_string(), format!("{err:?}")];
+        if status == 400 {
+            // A stream's error too (a 400 ends a tail at once; others are retried).
+            let err = match c.stream("getFunctionLogs", json!({"id": "f"})).await {
+                Err(e) => e,
+                Ok(mut s) => s.next().await.unwrap().unwrap_err(),
+            };
+            texts.push(err.to_string());
+        }
+        for text in texts {
+            assert!(!text.contains("0123456789abcdef"), "{status}: {text}");
+        }
+        assert!(err.message.contains("fe_0…(redacted)") || err.message.contains("(redacted)"), "{}", err.message);
+    }
+}
+
 #[tokio::test]
 async fn invalid_params_fail_before_sending_and_name_the_field() {
     let (url, script) = server(vec![]).await;
