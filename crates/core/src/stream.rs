@@ -13,6 +13,7 @@ use serde::Serialize;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// One item of a stream.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -172,6 +173,10 @@ pub(crate) fn chat_from_response(resp_headers: &http::HeaderMap, body: BodyStrea
 /// How many failed reconnections in a row end a log tail.
 pub const MAX_TAIL_RECONNECTS: u32 = 5;
 
+/// A tail connection open at least this long before it ended was healthy:
+/// its end does not count towards [`MAX_TAIL_RECONNECTS`].
+pub const HEALTHY_TAIL_CONNECTION: Duration = Duration::from_secs(30);
+
 /// Tails a function's logs: `GET {path}?tail=true`, one line per event,
 /// reconnecting with `Last-Event-ID` after a dropped connection, without
 /// duplicates, giving up after [`MAX_TAIL_RECONNECTS`] failures in a row.
@@ -184,9 +189,19 @@ pub(crate) fn log_tail(transport: Transport, url: String, last_event_id: Option<
         /// The id the connection's previous event reported.
         conn_id: Option<String>,
         failures: u32,
+        connected_at: Instant,
         done: bool,
     }
-    let state = State { transport, url, last_id: last_event_id, events: None, conn_id: None, failures: 0, done: false };
+    let state = State {
+        transport,
+        url,
+        last_id: last_event_id,
+        events: None,
+        conn_id: None,
+        failures: 0,
+        connected_at: Instant::now(),
+        done: false,
+    };
     let stream = futures::stream::unfold(state, |mut st| async move {
         if st.done {
             return None;
@@ -203,6 +218,7 @@ pub(crate) fn log_tail(transport: Transport, url: String, last_event_id: Option<
                         // event reports an id only once this connection set one.
                         st.events = Some(SseStream::with_parser(body, SseParser::new()));
                         st.conn_id = None;
+                        st.connected_at = Instant::now();
                     }
                     Err(e) if is_fatal(&e) || st.failures >= MAX_TAIL_RECONNECTS => {
                         st.done = true;
@@ -240,6 +256,13 @@ pub(crate) fn log_tail(transport: Transport, url: String, last_event_id: Option<
                     // Dropped, idle past the timeout, or closed by the server:
                     // resume after the last line seen.
                     st.events = None;
+                    // A connection that stayed up a while was healthy even if
+                    // quiet (a proxy's time limit ends such tails now and
+                    // then): it is followed for ever. One that drops at once,
+                    // line after line of nothing, counts towards the bound.
+                    if st.connected_at.elapsed() >= HEALTHY_TAIL_CONNECTION {
+                        st.failures = 0;
+                    }
                     st.failures += 1;
                     if st.failures > MAX_TAIL_RECONNECTS {
                         st.done = true;

@@ -73,6 +73,15 @@ async fn logs(State(seen): State<Shared>, headers: HeaderMap, axum::extract::Pat
         s.tail_connects.push(last.clone());
         s.tail_connects.len()
     };
+    if id == "quiet-closes" {
+        // Every connection: one new line, then a clean end (as a proxy's time limit would).
+        let body = format!("id: {n}\ndata: line {n}\n\n");
+        return Response::builder().header("content-type", "text/event-stream").body(Body::from(body)).unwrap();
+    }
+    if id == "empty-closes" {
+        // Every connection ends at once with nothing: a broken server, not a quiet one.
+        return Response::builder().header("content-type", "text/event-stream").body(Body::empty()).unwrap();
+    }
     if id == "always-down" {
         return Response::builder().status(503).header("content-type", "application/json").body(Body::from(r#"{"error":"unavailable"}"#)).unwrap();
     }
@@ -185,11 +194,37 @@ async fn a_dropped_tail_resumes_after_its_last_event_without_duplicates() {
 }
 
 #[tokio::test]
+async fn a_tail_the_server_keeps_ending_cleanly_is_followed_past_the_reconnect_bound() {
+    let (url, _) = server().await;
+    let mut tail = client(&url, Duration::from_secs(5)).tail_logs("quiet-closes").await.unwrap();
+    let wanted = flowengine::stream::MAX_TAIL_RECONNECTS as usize + 3;
+    let mut lines = Vec::new();
+    while lines.len() < wanted {
+        match tokio::time::timeout(Duration::from_secs(30), tail.next()).await.expect("in time").unwrap() {
+            Ok(StreamItem::Line(l)) => lines.push(l),
+            other => panic!("after {} lines: {other:?}", lines.len()),
+        }
+    }
+    tail.close();
+    assert_eq!(lines.last().map(String::as_str), Some(format!("line {wanted}").as_str()), "every reconnection delivered its new line");
+}
+
+#[tokio::test]
 async fn a_tail_gives_up_after_bounded_reconnections() {
     let (url, seen) = server().await;
     let mut tail = client(&url, Duration::from_secs(5)).tail_logs("always-down").await.unwrap();
     let err = tokio::time::timeout(Duration::from_secs(60), tail.next()).await.expect("gives up in time").unwrap().unwrap_err();
     assert_eq!(err.status, Some(503), "{err}");
+    let attempts = seen.lock().unwrap().tail_connects.len();
+    assert_eq!(attempts as u32, flowengine::stream::MAX_TAIL_RECONNECTS + 1);
+}
+
+#[tokio::test]
+async fn a_tail_whose_connections_end_at_once_with_nothing_gives_up() {
+    let (url, seen) = server().await;
+    let mut tail = client(&url, Duration::from_secs(5)).tail_logs("empty-closes").await.unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(60), tail.next()).await.expect("gives up in time").unwrap().unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Stream, "{err}");
     let attempts = seen.lock().unwrap().tail_connects.len();
     assert_eq!(attempts as u32, flowengine::stream::MAX_TAIL_RECONNECTS + 1);
 }
