@@ -51,6 +51,11 @@ summary="$(tail -n 1 "$log")"
 count() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE "[0-9]+" || echo 0; }
 if [ "$(count xfailed)" != 0 ]; then echo "python: $(count xfailed) xfailed (known disagreements, reasons above)"; fi
 echo "python: $(count passed) passed, $(( $(count failed) + $(count error) )) failed, $(count skipped) skipped"
+if [ "$(count skipped)" != 0 ]; then
+    # Nothing may silently not run (the skips above name what and why).
+    echo "python: a skipped test fails the suite"
+    pytest_status=1
+fi
 if [ "$pytest_status" -ne 0 ] || [ "$mypy_status" -ne 0 ]; then
     exit 1
 fi

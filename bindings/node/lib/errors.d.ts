@@ -59,8 +59,8 @@ export declare class APIConnectionError extends FlowEngineError {}
 export declare class APITimeoutError extends APIConnectionError {}
 /** An answer that is not what the spec says (e.g. not JSON); the message carries a snippet. */
 export declare class APIDecodeError extends FlowEngineError {}
-/** A stream broke after it started. */
-export declare class APIStreamError extends FlowEngineError {}
+/** A stream broke after it started (a connection failure, as in Python: `instanceof APIConnectionError` holds). */
+export declare class APIStreamError extends APIConnectionError {}
 /** A bad argument, caught before anything was sent; `field` names it. */
 export declare class InvalidArgumentError extends FlowEngineError {
   readonly field?: string;

@@ -43,8 +43,8 @@ class APIConnectionError extends FlowEngineError {}
 class APITimeoutError extends APIConnectionError {}
 /** An answer that is not what the spec says (e.g. not JSON). */
 class APIDecodeError extends FlowEngineError {}
-/** A stream broke after it started. */
-class APIStreamError extends FlowEngineError {}
+/** A stream broke after it started (a connection failure, as in Python: `instanceof APIConnectionError` holds). */
+class APIStreamError extends APIConnectionError {}
 /** A bad argument, caught before anything was sent; `field` names it. */
 class InvalidArgumentError extends FlowEngineError {}
 /** A deploy reached `failed`; the message carries the build log's tail. */
@@ -67,9 +67,13 @@ const BY_KIND = {
   deploy_failed: DeployFailedError,
 };
 
-/** The error of a core error object (`{kind, status, message, ...}`). */
+/**
+ * The error of a core error object (`{kind, status, message, ...}`). A kind
+ * this package does not know (a newer core) is an APIStatusError when it has
+ * a status, as in Python.
+ */
 function fromDetails(d) {
-  const Class = BY_KIND[d.kind] || FlowEngineError;
+  const Class = BY_KIND[d.kind] || (d.status != null ? APIStatusError : FlowEngineError);
   return new Class(d.message || d.kind || 'unknown error', d);
 }
 

@@ -108,6 +108,7 @@ test('a chat stream that breaks off is an APIStreamError', async () => {
   assert.equal(first.value.content, 'Hel');
   const err = await stream.next().then(() => null, (e) => e);
   checkError(err, fe_.APIStreamError, 'stream');
+  assert.ok(err instanceof fe_.APIConnectionError, 'a broken stream is a connection error, as in Python');
   assert.deepEqual(await stream.next(), { done: true, value: undefined });
 });
 
@@ -183,4 +184,13 @@ test('every kind of the core has its class, exported by the package', () => {
     assert.ok(e instanceof Class);
     assert.deepEqual([e.status, e.code, e.field, e.upgradeUrl, e.retryAfter, e.requestId], [418, 'c', 'f', 'u', 1500, 'r']);
   }
+});
+
+test('a kind a newer core may add is an APIStatusError with a status, a FlowEngineError without (as in Python)', () => {
+  const { fromDetails } = require('../lib/errors');
+  const withStatus = fromDetails({ kind: 'from_the_future', message: 'm', status: 418 });
+  assert.equal(withStatus.constructor, fe_.APIStatusError);
+  assert.equal(withStatus.status, 418);
+  const without = fromDetails({ kind: 'from_the_future', message: 'm' });
+  assert.equal(without.constructor, fe_.FlowEngineError);
 });

@@ -75,7 +75,10 @@ public enum FlowEngineError: Error, Hashable, Sendable {
     /// A deploy reached `failed`; the message carries the build log's tail.
     case deployFailed(ErrorDetails)
 
-    /// The error of a core error kind (`not_found` -> `.notFound`); an unknown kind is a `.connection`.
+    /// The error of a core error kind (`not_found` -> `.notFound`). A kind
+    /// this package does not know (a newer core) goes by its HTTP status, as
+    /// the other languages' `APIStatusError` does, and is a `.connection`
+    /// without one.
     public init(_ details: ErrorDetails) {
         switch details.kind {
         case "bad_request": self = .badRequest(details)
@@ -92,7 +95,21 @@ public enum FlowEngineError: Error, Hashable, Sendable {
         case "invalid_argument": self = .invalidArgument(details)
         case "stream": self = .stream(details)
         case "deploy_failed": self = .deployFailed(details)
-        default: self = .connection(details)
+        default: self = FlowEngineError.byStatus(details)
+        }
+    }
+
+    private static func byStatus(_ d: ErrorDetails) -> FlowEngineError {
+        switch d.status {
+        case .none: return .connection(d)
+        case 401?: return .authentication(d)
+        case 402?: return .paymentRequired(d)
+        case 403?: return .permissionDenied(d)
+        case 404?: return .notFound(d)
+        case 409?: return .conflict(d)
+        case 429?: return .rateLimited(d)
+        case let s? where s >= 500: return .server(d)
+        default: return .badRequest(d)
         }
     }
 

@@ -85,6 +85,13 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(e.description, "rate_limited (429): slow down [retry after 7.0s]")
     }
 
+    func testAKindFromANewerCoreGoesByItsStatus() {
+        guard case .notFound = FlowEngineError(ErrorDetails(kind: "from_the_future", status: 404, message: "m")) else { return XCTFail("404") }
+        guard case .server = FlowEngineError(ErrorDetails(kind: "from_the_future", status: 503, message: "m")) else { return XCTFail("503") }
+        guard case .badRequest = FlowEngineError(ErrorDetails(kind: "from_the_future", status: 418, message: "m")) else { return XCTFail("418") }
+        guard case .connection = FlowEngineError(ErrorDetails(kind: "from_the_future", message: "m")) else { return XCTFail("no status") }
+    }
+
     func testConfigErrorsThrowAtConstruction() {
         XCTAssertThrowsError(try FlowEngine(apiKey: "fe_x", baseURL: "ftp://nowhere", configFile: "/nonexistent")) { error in
             guard case let FlowEngineError.invalidArgument(d) = error else { return XCTFail("\(error)") }
