@@ -130,9 +130,13 @@ pub fn decode_chat_data(data: &str) -> Result<ChatData, ChunkError> {
 /// Whether `text` has a `\uD800`-`\uDFFF` escape (a surrogate, paired or
 /// not); a stray `\\u` before such digits only costs the fast path.
 fn has_surrogate_escape(text: &str) -> bool {
-    text.match_indices("\\u").any(|(at, _)| {
-        let b = text.as_bytes();
-        matches!(b.get(at + 2), Some(b'd' | b'D')) && matches!(b.get(at + 3), Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+    // memchr: most chunks have no backslash at all, and a substring search
+    // per chunk was a measurable share of decoding them.
+    let b = text.as_bytes();
+    memchr::memchr_iter(b'\\', b).any(|at| {
+        b.get(at + 1) == Some(&b'u')
+            && matches!(b.get(at + 2), Some(b'd' | b'D'))
+            && matches!(b.get(at + 3), Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
     })
 }
 

@@ -76,6 +76,9 @@ pub struct SseParser {
     retry: Option<u64>,
     /// A field line was seen since the last dispatch.
     block_dirty: bool,
+    /// An `id` field was seen since the last dispatch (otherwise the two id
+    /// strings are equal, and comparing them on every event costs a call).
+    id_touched: bool,
 }
 
 impl Default for SseParser {
@@ -97,6 +100,7 @@ impl SseParser {
             block_retry: None,
             retry: None,
             block_dirty: false,
+            id_touched: false,
         }
     }
 
@@ -234,6 +238,7 @@ impl SseParser {
             b"id" => {
                 self.block_dirty = true;
                 if !value.contains(&0) {
+                    self.id_touched = true;
                     self.id_buffer.clear();
                     self.id_buffer.push_str(&String::from_utf8_lossy(value));
                 }
@@ -259,7 +264,7 @@ impl SseParser {
 
     fn dispatch<F: FnMut(SseEvent)>(&mut self, emit: &mut F) {
         self.block_dirty = false;
-        if self.last_event_id != self.id_buffer {
+        if std::mem::take(&mut self.id_touched) && self.last_event_id != self.id_buffer {
             self.last_event_id.clone_from(&self.id_buffer);
         }
         let retry = self.block_retry.take();
@@ -267,15 +272,14 @@ impl SseParser {
             self.event_type.clear();
             return;
         }
-        let bytes = &self.data[..self.data.len() - 1]; // drop the final LF
-        let data = match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        // The buffer becomes the event's text (no copy; `push_data` reserves
+        // what the next event needs, so this costs no extra allocation).
+        let mut bytes = std::mem::take(&mut self.data);
+        bytes.pop(); // the final LF
+        let data = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
-        self.data.clear();
-        if self.data.capacity() > KEEP_CAPACITY {
-            self.data = Vec::new();
-        }
         let event = if self.event_type.is_empty() {
             Cow::Borrowed("message")
         } else {
