@@ -56,7 +56,7 @@ help:
 	@echo "  demo-rust      the same tour through the Rust core's examples"
 	@echo "  codegen        regenerate each language's typed surface from the spec"
 	@echo "  codegen-check  fail when a committed generated file is stale"
-	@echo "  bench          cargo bench -p flowengine"
+	@echo "  bench          every benchmark: core SSE and pack (criterion), deploy RSS, Node and Python against their anchors"
 	@echo "  venv           .venv with tools/requirements.txt (reruns when it changes)"
 	@echo "  node-tools     npm ci in tools/ (reruns when package*.json change)"
 	@echo "  clean-tools    remove .venv and tools/node_modules"

@@ -325,6 +325,8 @@ class PagePromise {
 }
 
 const CLIENT_OPTIONS = ['apiKey', 'baseURL', 'timeout', 'totalTimeout', 'maxRetries', 'configFile'];
+/** The core's config field -> this constructor's option. */
+const CONFIG_FIELDS = { api_key: 'apiKey', base_url: 'baseURL', timeout: 'timeout', total_timeout: 'totalTimeout', max_retries: 'maxRetries', config_file: 'configFile' };
 
 /** The client's engine: one native client, shared by every group. */
 class Core {
@@ -347,7 +349,10 @@ class Core {
     try {
       this._native = new (load().NativeClient)(config);
     } catch (e) {
-      throw fromNative(e);
+      const err = fromNative(e);
+      // The core names its config fields; the error names the option as passed here.
+      if (err.field != null && CONFIG_FIELDS[err.field]) err.field = CONFIG_FIELDS[err.field];
+      throw err;
     }
   }
 

@@ -137,13 +137,13 @@ test('bad arguments are InvalidArgumentErrors naming the field, before anything 
 
 test('a bad config throws at once, naming the option', () => {
   const cases = [
-    [{ baseURL: 'ftp://example.com' }, 'base_url'],
-    [{ baseURL: 'not a url' }, 'base_url'],
-    [{ apiKey: 'fe_ bad key' }, 'api_key'],
+    [{ baseURL: 'ftp://example.com' }, 'baseURL'],
+    [{ baseURL: 'not a url' }, 'baseURL'],
+    [{ apiKey: 'fe_ bad key' }, 'apiKey'],
     [{ timeout: -1 }, 'timeout'],
     [{ timeout: '2s' }, 'timeout'],
     [{ maxRetries: 1.5 }, 'maxRetries'],
-    [{ maxRetries: 99 }, 'max_retries'],
+    [{ maxRetries: 99 }, 'maxRetries'],
     [{ apikey: KEY }, 'apikey'],
   ];
   for (const [options, field] of cases) {
