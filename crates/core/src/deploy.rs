@@ -227,14 +227,9 @@ impl Client {
     /// A failed build as an error with the reason and the last log lines.
     async fn deploy_failure(&self, function_id: &str, function: &Value) -> Error {
         let reason = function["latest_deployment"]["error"].as_str().unwrap_or("the build failed").to_string();
+        let since = function["latest_deployment"]["created_at"].as_str();
         let tail = match self.call("getFunctionLogs", json!({ "id": function_id })).await {
-            Ok(logs) => logs["logs"]
-                .as_array()
-                .map(|a| {
-                    let lines: Vec<String> = a.iter().filter_map(|l| l["message"].as_str().map(str::to_string)).collect();
-                    lines[lines.len().saturating_sub(20)..].join("\n")
-                })
-                .unwrap_or_default(),
+            Ok(logs) => logs["logs"].as_array().map(|entries| build_log_tail(entries, since)).unwrap_or_default(),
             Err(e) => format!("(the build log could not be read: {e})"),
         };
         let mut message = format!("the deploy of {function_id} failed: {reason}");
@@ -295,5 +290,52 @@ impl Client {
             return Err(Error::from_response_parts(status, &headers, &body));
         }
         serde_json::from_slice(&body).map_err(|e| Error::decode(format!("the upload answer is not JSON ({e}): {}", crate::error::snippet(&body))))
+    }
+}
+
+/// Lines of a failed build's log shown in its error.
+const BUILD_LOG_LINES: usize = 20;
+
+/// The last [`BUILD_LOG_LINES`] messages of this deployment: a function's log
+/// also holds its earlier deployments' builds, so entries older than the
+/// deployment's `created_at` are left out (when both times parse; otherwise
+/// the last lines of the whole log are the best there is).
+fn build_log_tail(entries: &[Value], since: Option<&str>) -> String {
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let since = since.and_then(parse);
+    let lines: Vec<&str> = entries
+        .iter()
+        .filter(|e| match (since, e["timestamp"].as_str().and_then(parse)) {
+            (Some(since), Some(at)) => at >= since,
+            _ => true,
+        })
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    lines[lines.len().saturating_sub(BUILD_LOG_LINES)..].join("\n")
+}
+
+#[cfg(test)]
+mod build_log_tests {
+    use super::*;
+
+    #[test]
+    fn only_this_deployments_lines_are_kept() {
+        let entries = vec![
+            json!({"timestamp": "2026-12-03T10:00:00Z", "message": "old build failed"}),
+            json!({"timestamp": "2026-12-03T10:05:00.500Z", "message": "queued"}),
+            json!({"timestamp": "2026-12-03T10:05:01Z", "message": "new build failed"}),
+        ];
+        assert_eq!(build_log_tail(&entries, Some("2026-12-03T10:05:00Z")), "queued\nnew build failed");
+        // Without a creation time (or one that does not parse) the whole log's tail is shown.
+        assert_eq!(build_log_tail(&entries, None), "old build failed\nqueued\nnew build failed");
+        assert_eq!(build_log_tail(&entries, Some("yesterday")), "old build failed\nqueued\nnew build failed");
+    }
+
+    #[test]
+    fn at_most_the_last_lines() {
+        let entries: Vec<Value> = (0..50).map(|i| json!({"timestamp": "2026-12-03T10:05:01Z", "message": format!("line {i}")})).collect();
+        let tail = build_log_tail(&entries, Some("2026-12-03T10:05:00Z"));
+        assert_eq!(tail.lines().count(), BUILD_LOG_LINES);
+        assert!(tail.ends_with("line 49"));
     }
 }
