@@ -48,6 +48,7 @@ impl Client {
     /// Builds a client; settings not given come from the environment, the
     /// config file, then the defaults (see [`Config::resolve`]).
     pub fn new(config: Config) -> Result<Client, Error> {
+        crate::logging::init_from_env();
         let resolved = config.resolve()?;
         let transport = Transport::new(&resolved)?;
         let api = generated::Client::new_with_client(&resolved.base_url, transport.http.clone(), transport);

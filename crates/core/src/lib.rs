@@ -16,6 +16,7 @@ pub mod config;
 pub mod deploy;
 pub mod dispatch;
 pub mod error;
+pub mod logging;
 mod lazy_client;
 mod paginate;
 pub mod project;

@@ -103,10 +103,11 @@ impl Transport {
         let mut retry = 0u32;
         loop {
             let spare = if retry < self.max_retries { request.try_clone() } else { None };
-            tracing::debug!(target: "flowengine", method = %method, url = %redact_url(request.url()), attempt = retry + 1, "request");
+            tracing::debug!(target: "flowengine", method = %method, url = %redact_url(request.url()), attempt = retry + 1, headers = %ShownHeaders(request.headers()), "request");
+            let sent = std::time::Instant::now();
             let result = self.http.execute(request).await;
             match &result {
-                Ok(resp) => tracing::debug!(target: "flowengine", status = resp.status().as_u16(), request_id = ?resp.headers().get("x-request-id"), "response"),
+                Ok(resp) => tracing::debug!(target: "flowengine", status = resp.status().as_u16(), request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-"), elapsed_ms = sent.elapsed().as_millis() as u64, "response"),
                 Err(e) => tracing::debug!(target: "flowengine", error = %e.without_url_ref(), "transport error"),
             }
             if let Some(next) = spare {
@@ -143,6 +144,23 @@ pub(crate) fn retry_wait(method: &http::Method, result: &reqwest::Result<reqwest
 }
 
 /// Signed URLs carry their signature in the query: logs show only the path.
+/// Request headers for the debug log: credentials are never shown.
+struct ShownHeaders<'a>(&'a http::HeaderMap);
+
+impl std::fmt::Display for ShownHeaders<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, value)) in self.0.iter().enumerate() {
+            let shown = if name == AUTHORIZATION || name.as_str().contains("key") || name.as_str().contains("token") || name == http::header::COOKIE {
+                "(redacted)"
+            } else {
+                value.to_str().unwrap_or("(binary)")
+            };
+            write!(f, "{}{name}: {shown}", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
+    }
+}
+
 fn redact_url(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
     if url.query().is_some() {
