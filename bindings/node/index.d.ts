@@ -35,6 +35,7 @@ export interface BackupList {
  */
 export type BaseImage = string;
 
+/** Modelled from the service's observed behaviour, beyond the written reference. */
 export type BillingCycle = 'monthly' | 'annual';
 
 export interface BillingSettings {
@@ -436,7 +437,7 @@ export interface HostingInstance {
   instance_name: string;
   instance_url?: string | null;
   service_type: 'docker' | 'n8n' | 'openclaw' | 'website' | 'empty' | (string & {});
-  /** An instance's state. */
+  /** An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference). */
   status: InstanceStatusValue;
   storage_limit_gb?: number;
 }
@@ -500,13 +501,17 @@ export interface InstanceDeploymentList {
 
 export interface InstanceStatus {
   instance_id: string;
-  /** An instance's state. */
+  /** An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference). */
   status: InstanceStatusValue;
   success?: boolean;
   synced_at?: string;
 }
 
-/** An instance's state. */
+/**
+ * An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
+ *
+ * Modelled from the service's observed behaviour, beyond the written reference.
+ */
 export type InstanceStatusValue = 'running' | 'stopped' | 'provisioning' | 'failed' | 'pending_deploy' | 'error' | 'active' | (string & {});
 
 /**
@@ -560,7 +565,7 @@ export interface ManageN8nRequest {
 export interface ManageResponse {
   action?: string;
   message?: string;
-  /** An instance's state. */
+  /** An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference). */
   status?: InstanceStatusValue;
   success: boolean;
 }
@@ -592,7 +597,7 @@ export interface N8nInstance {
   id: string;
   instance_name: string;
   instance_url?: string | null;
-  /** An instance's state. */
+  /** An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference). */
   status: InstanceStatusValue;
   storage_gb?: number;
   stripe_subscription_id?: string | null;
@@ -649,7 +654,11 @@ export interface ProvisionWebsiteRequest {
   port?: Port;
 }
 
-/** The QR code to scan; null once connected. */
+/**
+ * The QR code to scan; null once connected.
+ *
+ * Modelled from the service's observed behaviour, beyond the written reference.
+ */
 export interface QrCode {
   /** A `data:image/png;base64,...` URL. */
   base64?: string;
@@ -921,6 +930,7 @@ export interface WhatsappSessionList {
   success?: boolean;
 }
 
+/** Modelled from the service's observed behaviour, beyond the written reference. */
 export type WhatsappSessionStatus = 'pending_scan' | 'connecting' | 'pending' | 'connected' | 'disconnected' | 'error' | (string & {});
 
 // ---------------------------------------------------------------- parameters

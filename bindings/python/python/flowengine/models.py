@@ -144,7 +144,7 @@ class InstanceDeploymentStatus(OpenEnum):
 
 
 class InstanceStatusValue(OpenEnum):
-    """An instance's state.
+    """An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
 
     The service may add values: unknown ones are kept as pseudo-members.
     """
@@ -1766,7 +1766,7 @@ class HostingInstance(Model):
 
     @property
     def status(self) -> InstanceStatusValue:
-        """An instance's state."""
+        """An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference)."""
         v = self._data["status"]
         return InstanceStatusValue(v)
 
@@ -2028,7 +2028,7 @@ class InstanceStatus(Model):
 
     @property
     def status(self) -> InstanceStatusValue:
-        """An instance's state."""
+        """An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference)."""
         v = self._data["status"]
         return InstanceStatusValue(v)
 
@@ -2242,7 +2242,7 @@ class ManageResponse(Model):
 
     @property
     def status(self) -> Optional[InstanceStatusValue]:
-        """An instance's state."""
+        """An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference)."""
         v = self._data.get("status")
         return None if v is None else InstanceStatusValue(v)
 
@@ -2305,7 +2305,7 @@ class N8nInstance(Model):
 
     @property
     def status(self) -> InstanceStatusValue:
-        """An instance's state."""
+        """An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference)."""
         v = self._data["status"]
         return InstanceStatusValue(v)
 

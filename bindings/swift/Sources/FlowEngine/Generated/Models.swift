@@ -86,6 +86,8 @@ public struct BackupList: Codable, Hashable, Sendable {
 /// maxLength 512
 public typealias BaseImage = String
 
+/// Modelled from the service's observed behaviour, beyond the written reference.
+///
 /// The spec lists every value (`known`); other values still decode, and the core rejects them in requests.
 public struct BillingCycle: ExtensibleEnum, ExpressibleByStringLiteral {
     public let rawValue: String
@@ -1262,7 +1264,7 @@ public struct HostingInstance: Codable, Hashable, Sendable {
     public var instanceUrl: String?
     /// Known values (others may come): `docker`, `n8n`, `openclaw`, `website`, `empty`
     public var serviceType: HostingInstance.ServiceType
-    /// An instance's state.
+    /// An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
     ///
     /// Known values (others may come): `running`, `stopped`, `provisioning`, `failed`, `pending_deploy`, `error`, `active`
     public var status: InstanceStatusValue
@@ -1496,7 +1498,7 @@ public struct InstanceDeploymentList: Codable, Hashable, Sendable {
 
 public struct InstanceStatus: Codable, Hashable, Sendable {
     public var instanceId: String
-    /// An instance's state.
+    /// An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
     ///
     /// Known values (others may come): `running`, `stopped`, `provisioning`, `failed`, `pending_deploy`, `error`, `active`
     public var status: InstanceStatusValue
@@ -1518,7 +1520,9 @@ public struct InstanceStatus: Codable, Hashable, Sendable {
     }
 }
 
-/// An instance's state.
+/// An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
+///
+/// Modelled from the service's observed behaviour, beyond the written reference.
 ///
 /// The service may send values this version does not know: they decode as they come (`rawValue`).
 public struct InstanceStatusValue: ExtensibleEnum, ExpressibleByStringLiteral {
@@ -1772,7 +1776,7 @@ public struct ManageN8nRequest: Codable, Hashable, Sendable {
 public struct ManageResponse: Codable, Hashable, Sendable {
     public var action: String?
     public var message: String?
-    /// An instance's state.
+    /// An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
     ///
     /// Known values (others may come): `running`, `stopped`, `provisioning`, `failed`, `pending_deploy`, `error`, `active`
     public var status: InstanceStatusValue?
@@ -1815,7 +1819,7 @@ public struct N8nInstance: Codable, Hashable, Sendable {
     public var id: String
     public var instanceName: String
     public var instanceUrl: String?
-    /// An instance's state.
+    /// An instance's state (`pending_deploy`, `error` and `active` are observed, beyond the reference).
     ///
     /// Known values (others may come): `running`, `stopped`, `provisioning`, `failed`, `pending_deploy`, `error`, `active`
     public var status: InstanceStatusValue
@@ -1968,6 +1972,8 @@ public struct ProvisionWebsiteRequest: Codable, Hashable, Sendable {
 }
 
 /// The QR code to scan; null once connected.
+///
+/// Modelled from the service's observed behaviour, beyond the written reference.
 public struct QrCode: Codable, Hashable, Sendable {
     /// A `data:image/png;base64,...` URL.
     public var base64: String?
@@ -2659,6 +2665,8 @@ public struct WhatsappSessionList: Codable, Hashable, Sendable {
     }
 }
 
+/// Modelled from the service's observed behaviour, beyond the written reference.
+///
 /// The service may send values this version does not know: they decode as they come (`rawValue`).
 public struct WhatsappSessionStatus: ExtensibleEnum, ExpressibleByStringLiteral {
     public let rawValue: String
