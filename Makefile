@@ -145,6 +145,10 @@ test-rust:
 	    echo "$(CARGO) test --workspace (cargo-nextest not installed)"; \
 	    $(CARGO) test --workspace; \
 	fi
+	@# The core's tour (every example's task against an in-process sandbox) must keep working.
+	@out="$$(mktemp)"; if $(CARGO) run -q -p flowengine --example tour >"$$out" 2>&1; then \
+	    echo "rust tour: ok ($$(wc -l <"$$out") lines; make demo-rust shows them)"; rm -f "$$out"; \
+	else cat "$$out"; rm -f "$$out"; echo "rust tour: FAILED"; exit 1; fi
 
 # --- the main job, generated files, benchmarks ---------------------------------
 

@@ -36,6 +36,9 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/fe-tour.XXXXXX")"
 SANDBOX_PID=""
 HELLO_LINK="$ROOT/examples/hello/.flowengine"
 [[ -e "$HELLO_LINK" ]] && KEEP_LINK=1 || KEEP_LINK=0
+# The first deploy also adds .flowengine/ to the folder's .gitignore: kept to put back.
+HELLO_GITIGNORE="$ROOT/examples/hello/.gitignore"
+[[ -f "$HELLO_GITIGNORE" ]] && cp -p "$HELLO_GITIGNORE" "$TMP/hello.gitignore"
 cleanup() {
     local status=$?
     if [[ -n "$SANDBOX_PID" ]] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
@@ -44,6 +47,7 @@ cleanup() {
     fi
     # The deploy links examples/hello to its sandbox function: leave the clone as it was.
     if [[ "$KEEP_LINK" == 0 ]]; then rm -rf "$HELLO_LINK"; fi
+    if [[ -f "$TMP/hello.gitignore" ]]; then cp -p "$TMP/hello.gitignore" "$HELLO_GITIGNORE"; fi
     if [[ $status -ne 0 ]]; then
         echo "tour: FAILED (exit $status)" >&2
         if [[ -s "$TMP/sandbox.err" ]]; then sed 's/^/  sandbox: /' "$TMP/sandbox.err" >&2; fi

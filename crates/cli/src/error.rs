@@ -126,6 +126,41 @@ impl CliError {
         err
     }
 
+    /// clap's usage error (a bad flag or value, a missing argument) as a
+    /// usage error: its first paragraph is the message, the rest (tip, usage
+    /// line, "try --help") are hints, and the argument at fault is the flag.
+    pub fn from_clap(e: &clap::Error) -> CliError {
+        use clap::error::{ContextKind, ContextValue};
+        // Display is clap's text without colors.
+        let rendered = e.render().to_string();
+        let mut paragraphs = rendered
+            .split("\n\n")
+            .map(|p| {
+                p.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|p| !p.is_empty());
+        let first = paragraphs.next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(&first).to_string();
+        let mut err = CliError::usage(message);
+        for hint in paragraphs {
+            err = err.hint(hint);
+        }
+        let arg = match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(s)) => Some(s.clone()),
+            Some(ContextValue::Strings(v)) => v.first().cloned(),
+            _ => None,
+        };
+        // "--cpu <N>" -> "--cpu"; "<FUNCTION>" stays.
+        if let Some(flag) = arg.as_deref().and_then(|a| a.split_whitespace().next()) {
+            err = err.with_flag(flag);
+        }
+        err
+    }
+
     /// The error as the JSON document `--json` writes to stderr.
     pub fn to_json(&self) -> Value {
         let mut error = json!({

@@ -46,20 +46,38 @@ pub fn command(bin: &'static str) -> clap::Command {
     cli::Cli::command().name(bin).bin_name(bin)
 }
 
+/// Whether `--json` is among the arguments (before a `--`), for the errors
+/// clap raises before the arguments are parsed.
+fn wants_json(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// Prints clap's error and returns its exit code: --help and --version as
+/// clap writes them (stdout, 0); usage errors as clap's text on stderr, or
+/// with --json as the JSON error document every other error uses (2).
+fn clap_error(e: &clap::Error, args: &[std::ffi::OsString]) -> i32 {
+    if e.use_stderr() && wants_json(args) {
+        let err = error::CliError::from_clap(e);
+        Out::new(true, false).error(&err);
+        return err.code;
+    }
+    let _ = e.print();
+    e.exit_code()
+}
+
 pub fn run_with(args: Vec<std::ffi::OsString>) -> i32 {
     let bin = bin_name(args.first());
     let matches = match command(bin).try_get_matches_from(&args) {
         Ok(m) => m,
-        Err(e) => {
-            // clap's own message; exit 0 for --help/--version, 2 for usage errors.
-            let _ = e.print();
-            return e.exit_code();
-        }
+        Err(e) => return clap_error(&e, &args),
     };
     let parsed = match cli::Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            clap_error(&e, &args);
             return code::USAGE;
         }
     };

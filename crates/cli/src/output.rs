@@ -151,22 +151,32 @@ impl Out {
 
     /// A table on stdout: a header row, then rows; numeric columns right-aligned.
     pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) {
+        write_stdout(&self.render_table(headers, rows));
+    }
+
+    /// The text of [`Out::table`]. Cells may hold color codes (`Out::status`),
+    /// so widths are measured as the terminal shows them, without the codes.
+    pub(crate) fn render_table(&self, headers: &[&str], rows: &[Vec<String>]) -> String {
         let cols = headers.len();
-        let mut width: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+        let mut width: Vec<usize> = headers.iter().map(|h| visible_width(h)).collect();
         for r in rows {
             for (i, c) in r.iter().enumerate().take(cols) {
-                width[i] = width[i].max(c.chars().count());
+                width[i] = width[i].max(visible_width(c));
             }
         }
         let numeric: Vec<bool> = (0..cols)
             .map(|i| {
-                !rows.is_empty() && rows.iter().all(|r| r.get(i).is_some_and(|c| is_number(c)))
+                !rows.is_empty()
+                    && rows.iter().all(|r| {
+                        r.get(i)
+                            .is_some_and(|c| is_number(&console::strip_ansi_codes(c)))
+                    })
             })
             .collect();
         let render = |cells: Vec<String>, styled: &dyn Fn(usize, String) -> String| -> String {
             let mut line = String::new();
             for (i, c) in cells.into_iter().enumerate().take(cols) {
-                let pad = width[i].saturating_sub(c.chars().count());
+                let pad = width[i].saturating_sub(visible_width(&c));
                 let last = i + 1 == cols;
                 let cell = if numeric[i] {
                     format!("{}{}", " ".repeat(pad), styled(i, c))
@@ -190,7 +200,7 @@ impl Out {
             text.push_str(&render(r.clone(), &|_, c| c));
             text.push('\n');
         }
-        write_stdout(&text);
+        text
     }
 
     /// Key/value pairs on stdout, keys aligned.
@@ -218,6 +228,12 @@ impl Out {
         };
         self.s(style, status)
     }
+}
+
+/// Columns a cell takes on a terminal: without its color codes, wide
+/// characters counted as two (console, already built for indicatif).
+fn visible_width(s: &str) -> usize {
+    console::measure_text_width(s)
 }
 
 fn is_number(s: &str) -> bool {
@@ -260,6 +276,56 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn colored() -> Out {
+        Out {
+            json: false,
+            quiet: false,
+            color_stdout: true,
+            color_stderr: true,
+            stderr_tty: true,
+            stdin_tty: true,
+        }
+    }
+
+    #[test]
+    fn colored_cells_are_padded_to_their_visible_width() {
+        let out = colored();
+        let rows = vec![
+            vec![
+                "alpha".to_string(),
+                out.status("ready"),
+                "https://a".to_string(),
+            ],
+            vec![
+                "b".to_string(),
+                out.status("building"),
+                "https://b".to_string(),
+            ],
+            vec![
+                "c".to_string(),
+                "custom".to_string(),
+                "https://c".to_string(),
+            ],
+        ];
+        assert!(
+            rows[0][1].contains('\x1b'),
+            "the status is colored: {:?}",
+            rows[0][1]
+        );
+        let text = out.render_table(&["NAME", "STATUS", "URL"], &rows);
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| console::strip_ansi_codes(l).into_owned())
+            .collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        // Every row's URL starts in the same column as the header's URL.
+        let col = lines[0].find("URL").unwrap();
+        for l in &lines[1..] {
+            assert_eq!(l.find("https://"), Some(col), "{lines:#?}");
+        }
+        assert_eq!(lines[2], "b      building  https://b");
+    }
 
     #[test]
     fn bytes_for_people() {

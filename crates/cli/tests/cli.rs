@@ -115,6 +115,52 @@ fn unknown_commands_and_flags_are_usage_errors() {
         .stderr(predicate::str::contains("<FUNCTION>"));
 }
 
+#[test]
+fn usage_errors_are_json_with_json_and_help_stays_plain() {
+    let a = account();
+    let out = a
+        .fe()
+        .args(["--json", "deploy", "./hello", "--cpu", "3"])
+        .assert()
+        .code(2);
+    assert!(out.get_output().stdout.is_empty());
+    let e = json(&out.get_output().stderr);
+    assert_eq!(e["error"]["kind"], "usage", "{e}");
+    assert_eq!(e["error"]["exit_code"], 2);
+    assert_eq!(e["error"]["flag"], "--cpu");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("--cpu"),
+        "{e}"
+    );
+    // Wherever --json is, as long as it comes before `--`.
+    let out = a.fe().args(["list", "--bogus", "--json"]).assert().code(2);
+    let e = json(&out.get_output().stderr);
+    assert_eq!(e["error"]["flag"], "--bogus");
+    let out = a.fe().args(["show", "--json"]).assert().code(2);
+    assert_eq!(
+        json(&out.get_output().stderr)["error"]["flag"],
+        "<FUNCTION>"
+    );
+    a.fe()
+        .args(["deploy", "--cpu", "3", "--", "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error:"));
+    // --help and --version are not errors: plain text on stdout, exit 0.
+    a.fe()
+        .args(["--json", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Usage: fe"))
+        .stderr(predicate::str::is_empty());
+    a.fe()
+        .args(["deploy", "--json", "--version"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0."))
+        .stderr(predicate::str::is_empty());
+}
+
 // --- authentication ---------------------------------------------------------
 
 #[test]
@@ -236,11 +282,19 @@ fn login_reads_the_key_from_stdin_in_scripts() {
 #[test]
 fn login_with_a_bad_key_stores_nothing() {
     let a = account();
-    a.fe_without_key()
+    let out = a
+        .fe_without_key()
         .arg("login")
         .write_stdin("fe_0000000000000000000000000000000000000000\n")
         .assert()
         .code(4);
+    // The hint says where keys come from, not "run `fe login`" again.
+    let err = stderr(&out);
+    assert!(
+        err.contains("rejected") && err.contains("Settings → API Access"),
+        "{err}"
+    );
+    assert!(!err.contains("run `fe login`"), "{err}");
     a.fe_without_key()
         .arg("login")
         .write_stdin("\n")
@@ -501,6 +555,19 @@ fn deploy_names_a_new_function_after_its_folder() {
     );
     assert_eq!(doc["name"], "my-scraper");
     assert_eq!(doc["created"], true);
+    // The folder's .gitignore now ignores the link (once, after what was there).
+    let before =
+        std::fs::read_to_string(common::repo_root().join("examples/hello/.gitignore")).unwrap();
+    let ignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    assert!(!before.contains(".flowengine"), "{before}");
+    assert_eq!(ignore, format!("{before}.flowengine/\n"));
+    // A folder without a .gitignore gets none.
+    let bare = parent.path().join("bare");
+    common::copy_dir(&common::repo_root().join("examples/hello"), &bare);
+    std::fs::remove_file(bare.join(".gitignore")).unwrap();
+    a.fe().args(["deploy", "-q"]).arg(&bare).assert().success();
+    assert!(bare.join(".flowengine/project.json").exists());
+    assert!(!bare.join(".gitignore").exists());
 }
 
 #[test]
@@ -1193,6 +1260,22 @@ fn chat_streams_the_reply_and_ndjson_chunks() {
         .write_stdin("from stdin")
         .assert()
         .success();
+    // `echo hi | fe chat`: the final line ending is not part of the message
+    // (the sandbox's reply quotes the message it got).
+    let chunks = ndjson(
+        &a.fe()
+            .args(["chat", "--json"])
+            .write_stdin("two\nlines\r\n")
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let joined: String = chunks
+        .iter()
+        .map(|c| c["content"].as_str().unwrap())
+        .collect();
+    assert!(joined.contains("\"two\nlines\""), "{joined:?}");
     a.fe()
         .args(["chat", "--model", "turbo", "x"])
         .assert()

@@ -2,7 +2,7 @@
 //! then deploys examples/hello, streams a chat reply and tails the logs
 //! with the same code the standalone examples run against the real service.
 //!
-//! `make demo` (or `cargo run -p flowengine --example tour`).
+//! `make demo-rust` (or `cargo run -p flowengine --example tour`); `make test` runs it too.
 #[path = "deploy_folder.rs"]
 mod deploy_folder;
 #[path = "stream_chat.rs"]

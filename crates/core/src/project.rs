@@ -7,7 +7,8 @@
 //! first deploy, so that later deploys redeploy the same function in place.
 //! A link is kept per API base URL, so a folder deployed to a staging server
 //! and to production has one function on each. The `.flowengine/` folder is
-//! never uploaded ([`pack_options`]).
+//! never uploaded ([`pack_options`]), and is added to the folder's
+//! `.gitignore` when it has one ([`add_to_gitignore`]).
 use crate::tarball::PackOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,7 +56,50 @@ pub fn save(folder: &Path, base_url: &str, link: Link) -> std::io::Result<PathBu
     std::fs::create_dir_all(folder.join(DIR))?;
     let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)? + "\n";
     std::fs::write(&p, text)?;
+    // The link is this machine's and this account's, not the project's. A
+    // .gitignore that cannot be read or written leaves the link in place.
+    let _ = add_to_gitignore(folder);
     Ok(p)
+}
+
+/// Appends `.flowengine/` to the folder's `.gitignore` (as vercel does for
+/// `.vercel`) when the file exists and neither ignores the link file already
+/// nor mentions `.flowengine` at all (a `!.flowengine/` is the user's
+/// choice). No `.gitignore` is created. Returns whether the line was added.
+pub fn add_to_gitignore(folder: &Path) -> std::io::Result<bool> {
+    use std::io::Write;
+    let gitignore = folder.join(".gitignore");
+    let text = match std::fs::read_to_string(&gitignore) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    if text.lines().any(|l| l.contains(DIR)) {
+        return Ok(false);
+    }
+    let mut rules = ignore::gitignore::GitignoreBuilder::new(folder);
+    for line in text.lines() {
+        let _ = rules.add_line(None, line);
+    }
+    if let Ok(rules) = rules.build() {
+        if rules
+            .matched_path_or_any_parents(Path::new(DIR).join(FILE), false)
+            .is_ignore()
+        {
+            return Ok(false);
+        }
+    }
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut add = String::new();
+    if !text.is_empty() && !text.ends_with('\n') {
+        add.push_str(eol);
+    }
+    add.push_str(&format!("{DIR}/{eol}"));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&gitignore)?
+        .write_all(add.as_bytes())?;
+    Ok(true)
 }
 
 /// The packer's options for a project folder: the link file is the
@@ -180,6 +224,47 @@ mod tests {
         assert_eq!(link(d.path(), "http://b"), Some(b));
         std::fs::write(path(d.path()), "not json").unwrap();
         assert_eq!(link(d.path(), "http://a"), None);
+    }
+
+    #[test]
+    fn saving_a_link_adds_the_folder_to_an_existing_gitignore() {
+        let link = || Link {
+            function_id: "1".into(),
+            name: "one".into(),
+        };
+        let read = |d: &Path| std::fs::read_to_string(d.join(".gitignore")).unwrap();
+
+        // No .gitignore: none is created.
+        let d = tempfile::tempdir().unwrap();
+        save(d.path(), "http://a", link()).unwrap();
+        assert!(!d.path().join(".gitignore").exists());
+
+        // One without the line (and without a final newline) gets it, once.
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(".gitignore"), "node_modules/").unwrap();
+        save(d.path(), "http://a", link()).unwrap();
+        assert_eq!(read(d.path()), "node_modules/\n.flowengine/\n");
+        save(d.path(), "http://b", link()).unwrap();
+        assert_eq!(read(d.path()), "node_modules/\n.flowengine/\n");
+
+        // CRLF files get a CRLF line.
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(".gitignore"), "dist\r\n").unwrap();
+        save(d.path(), "http://a", link()).unwrap();
+        assert_eq!(read(d.path()), "dist\r\n.flowengine/\r\n");
+
+        // Already ignored (by any rule), or un-ignored on purpose: left alone.
+        for existing in [
+            "/.flowengine\n",
+            ".*\n",
+            "!.flowengine/\n",
+            "# keep .flowengine\n",
+        ] {
+            let d = tempfile::tempdir().unwrap();
+            std::fs::write(d.path().join(".gitignore"), existing).unwrap();
+            save(d.path(), "http://a", link()).unwrap();
+            assert_eq!(read(d.path()), existing);
+        }
     }
 
     #[test]

@@ -152,18 +152,52 @@ fn helper_note(op: &Operation) -> Option<String> {
     (!helpers.is_empty()).then(|| format!("To deploy a local folder in one call, use {} instead.", helpers.join(", ")))
 }
 
-/// Read-only, destructive and idempotent hints from the HTTP method: GET is
-/// read-only; DELETE, and an `action` that can stop something, destructive.
+/// Read-only, destructive and idempotent hints, from the HTTP method and
+/// what the spec says the operation does. MCP's `destructiveHint` is true
+/// unless a tool only adds, so:
+/// - GET is read-only;
+/// - DELETE removes, PUT replaces, PATCH overwrites the fields it sets:
+///   destructive;
+/// - a POST is destructive when its summary or description says it
+///   replaces, overwrites or redeploys (`Creates or replaces` a secret, a
+///   later call that redeploys a slot), or when it takes an `action` that
+///   can stop, restart or redeploy something; otherwise it creates (a
+///   function, a backup, a message) and is not.
+///
+/// PUT and DELETE are idempotent.
 fn hints(op: &Operation) -> (bool, bool, bool) {
     let read_only = op.method == "GET";
-    let stops = op
+    let lifecycle = op
         .body_properties()
         .iter()
         .filter(|(name, _)| name == "action")
-        .any(|(_, s)| s.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().any(|v| v == "stop")));
-    let destructive = op.method == "DELETE" || stops;
+        .any(|(_, s)| {
+            s.get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.iter().any(|v| ["stop", "restart", "redeploy"].iter().any(|a| v == a)))
+        });
+    let destructive = match op.method.as_str() {
+        "GET" => false,
+        "DELETE" | "PUT" | "PATCH" => true,
+        _ => lifecycle || says_it_overwrites(&op.summary) || says_it_overwrites(&op.description),
+    };
     let idempotent = matches!(op.method.as_str(), "GET" | "PUT" | "DELETE");
     (read_only, destructive, idempotent)
+}
+
+/// Whether a spec text says the operation replaces what is there: the verbs
+/// replace(s), overwrite(s) and redeploy(s), not after "not" ("This does
+/// not redeploy"), and not "replacing" ("after replacing the card").
+fn says_it_overwrites(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(w.as_str(), "replace" | "replaces" | "overwrite" | "overwrites" | "redeploy" | "redeploys")
+            && (i == 0 || words[i - 1] != "not")
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

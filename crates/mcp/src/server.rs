@@ -18,8 +18,8 @@ use std::sync::Arc;
 const INSTRUCTIONS: &str = "Tools for the user's FlowEngine account (https://flowengine.cloud): serverless functions \
 (functions_*: create, deploy a local folder with functions_deploy_folder, logs, secrets, custom domains, usage, billing), \
 FlowEngine AI chat (chat_send) and conversations (chats_*), hosting instances (instances_*, n8n_instances_*, provision_*), \
-WhatsApp sessions and email. Tool names are <group>_<method>. Destructive tools (deletes, stopping an instance) are marked \
-with the destructive hint: confirm with the user first. A failing call returns isError with the API's status, message and, \
+WhatsApp sessions and email. Tool names are <group>_<method>. Destructive tools (deletes, updates and replacements that \
+overwrite what is there, stopping or restarting an instance) are marked with the destructive hint: confirm with the user first. A failing call returns isError with the API's status, message and, \
 when there is one, the offending `field` or an `upgrade_url`.";
 
 /// The server. Cheap to clone.

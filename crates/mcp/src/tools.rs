@@ -98,7 +98,22 @@ mod tests {
             let t = find(name).unwrap();
             assert!(t.destructive && !t.read_only, "{name}");
         }
-        for name in ["functions_create", "functions_deploy_folder", "chat_send", "functions_billing_update"] {
+        // What overwrites existing state: PUT, PATCH, and a POST that says it replaces or redeploys.
+        for name in [
+            "functions_source_update",
+            "functions_secrets_set",
+            "functions_update",
+            "functions_billing_update",
+            "instances_update_config",
+            "instances_update_domain",
+            "whatsapp_sessions_set_webhook",
+            "provision_website",
+        ] {
+            let t = find(name).unwrap();
+            assert!(t.destructive && !t.read_only, "{name}");
+        }
+        // What only adds.
+        for name in ["functions_create", "functions_deploy_folder", "chat_send", "functions_domain_add", "instances_backups_create", "functions_billing_verify_card"] {
             let t = find(name).unwrap();
             assert!(!t.destructive && !t.read_only, "{name}");
         }

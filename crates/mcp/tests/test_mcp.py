@@ -174,8 +174,17 @@ async def test_tools_list_has_every_operation_with_a_valid_schema(sandbox, home)
             assert a.readOnlyHint is False and a.destructiveHint is True, name
     for name in ("instances_manage", "n8n_instances_manage"):  # can stop an instance
         assert tools[name].annotations.destructiveHint is True
-    for name in ("functions_create", "functions_deploy_folder", "chat_send"):
-        assert tools[name].annotations.destructiveHint is False
+    # Tools that overwrite what is there (replace the source, overwrite a
+    # secret's value, update a config or domain) are destructive too...
+    for name in ("functions_source_update", "functions_secrets_set", "instances_update_config", "instances_update_domain"):
+        a = tools[name].annotations
+        assert a.readOnlyHint is False and a.destructiveHint is True, name
+    for name, tool in tools.items():
+        if expected[name][1] in ("PUT", "PATCH"):
+            assert tool.annotations.destructiveHint is True, name
+    # ...and plain creates are not.
+    for name in ("functions_create", "functions_deploy_folder", "chat_send", "instances_backups_create"):
+        assert tools[name].annotations.destructiveHint is False, name
     assert tools["functions_logs_tail"].annotations.readOnlyHint is True
 
     # The schemas say what the API accepts.

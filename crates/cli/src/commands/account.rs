@@ -22,7 +22,7 @@ pub async fn login(ctx: &Ctx) -> Result<()> {
         _ => {
             if out.stdin_tty && !out.json {
                 eprintln!(
-                    "Paste an API key from {} (Settings -> API Access).",
+                    "Paste an API key from {} (Settings → API Access → Generate).",
                     out.e(Style::Bold, "https://flowengine.cloud/settings")
                 );
             }
@@ -38,7 +38,10 @@ pub async fn login(ctx: &Ctx) -> Result<()> {
         out.warn("FlowEngine keys start with fe_; checking this one anyway");
     }
     let client = Client::new(ctx.config(Some(key.clone())))?;
-    let user = client.call("getUser", json!({})).await?;
+    let user = client
+        .call("getUser", json!({}))
+        .await
+        .map_err(rejected_key)?;
 
     let path = config_path()?;
     let mut file = ConfigFile::read(&path).unwrap_or_default();
@@ -72,6 +75,22 @@ pub async fn login(ctx: &Ctx) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where keys come from (the reference's wording), for a key the API rejected.
+const GET_A_KEY: &str =
+    "this key was rejected: create a new one in Settings → API Access → Generate on https://flowengine.cloud/settings (it is shown once: copy it whole)";
+
+/// A 401 while logging in: the key just given is the problem, so the hint
+/// says where to get a valid one rather than "run `fe login`".
+fn rejected_key(e: flowengine::Error) -> CliError {
+    let rejected = e.kind == flowengine::ErrorKind::Authentication && e.status == Some(401);
+    let mut err = CliError::from(e);
+    if rejected {
+        err.hints.retain(|h| !h.contains("fe login"));
+        err.hints.insert(0, GET_A_KEY.to_string());
+    }
+    err
 }
 
 pub fn logout(ctx: &Ctx) -> Result<()> {

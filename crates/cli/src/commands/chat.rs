@@ -11,7 +11,9 @@ use serde_json::json;
 pub async fn run(ctx: &Ctx, args: ChatArgs) -> Result<()> {
     let out = &ctx.out;
     let message = match args.message.as_deref() {
-        Some("-") | None if !out.stdin_tty => prompt::stdin_all()?,
+        // `echo hi | fe chat` sends "hi": the line ending(s) that end the
+        // input are not part of the message (inner ones and spaces are).
+        Some("-") | None if !out.stdin_tty => without_final_newlines(prompt::stdin_all()?),
         Some("-") | None => {
             return Err(CliError::usage(
                 "no message: fe chat \"your message\" (or pipe it on stdin)",
@@ -74,4 +76,24 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The text without the line endings (`\n`, `\r\n`) at its end.
+fn without_final_newlines(mut text: String) -> String {
+    let kept = text.trim_end_matches(['\r', '\n']).len();
+    text.truncate(kept);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_final_newlines;
+
+    #[test]
+    fn only_the_final_line_endings_go() {
+        assert_eq!(without_final_newlines("hi\n".into()), "hi");
+        assert_eq!(without_final_newlines("hi\r\n".into()), "hi");
+        assert_eq!(without_final_newlines("a\n\nb \n\n".into()), "a\n\nb ");
+        assert_eq!(without_final_newlines("  hi  ".into()), "  hi  ");
+    }
 }
