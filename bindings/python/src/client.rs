@@ -3,9 +3,11 @@
 //! (an asyncio awaitable on the same runtime).
 use crate::convert::{params_from_py, value_to_py, Outcome};
 use crate::errors::{invalid_argument, to_py_err};
+use crate::pack::ignore_patterns;
 use crate::rt::{future_into_py, wait};
 use crate::stream::EventStream;
 use flowengine::deploy::ProgressFn;
+use flowengine::tarball::PackOptions;
 use flowengine::{Config, DeployOptions, DeployProgress, Error};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -210,8 +212,9 @@ impl Client {
     /// Packs `path`, uploads it through a signed URL and deploys it; with
     /// `wait`, returns once the function is ready (a failed build raises).
     /// `on_progress(dict)` is called on this thread, between waits; an
-    /// exception it raises stops the deploy and propagates.
-    #[pyo3(signature = (function_id, path, wait=true, on_progress=None, poll_interval=None, wait_timeout=None))]
+    /// exception it raises stops the deploy and propagates. `ignore` adds
+    /// gitignore-style patterns to the folder's ignore files.
+    #[pyo3(signature = (function_id, path, wait=true, on_progress=None, poll_interval=None, wait_timeout=None, ignore=None))]
     fn deploy_folder<'py>(
         &self,
         py: Python<'py>,
@@ -221,9 +224,11 @@ impl Client {
         on_progress: Option<Py<PyAny>>,
         poll_interval: Option<f64>,
         wait_timeout: Option<f64>,
+        ignore: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.core_py(py)?;
         let mut options = deploy_options(wait, poll_interval, wait_timeout).map_err(|e| to_py_err(py, e))?;
+        options.pack.extra_ignores = ignore_patterns(py, ignore)?;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<DeployProgress>();
         if on_progress.is_some() {
             let report: ProgressFn = Arc::new(move |p: &DeployProgress| {
@@ -266,7 +271,7 @@ impl Client {
 
     /// The async deploy: `on_progress(dict)` runs on the event loop's thread
     /// (through `call_soon_threadsafe`).
-    #[pyo3(signature = (function_id, path, wait=true, on_progress=None, poll_interval=None, wait_timeout=None))]
+    #[pyo3(signature = (function_id, path, wait=true, on_progress=None, poll_interval=None, wait_timeout=None, ignore=None))]
     fn deploy_folder_async<'py>(
         &self,
         py: Python<'py>,
@@ -276,9 +281,11 @@ impl Client {
         on_progress: Option<Py<PyAny>>,
         poll_interval: Option<f64>,
         wait_timeout: Option<f64>,
+        ignore: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.core_py(py)?;
         let mut options = deploy_options(wait, poll_interval, wait_timeout).map_err(|e| to_py_err(py, e))?;
+        options.pack.extra_ignores = ignore_patterns(py, ignore)?;
         if let Some(cb) = on_progress {
             let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
             let report: ProgressFn = Arc::new(move |p: &DeployProgress| {
@@ -297,18 +304,21 @@ impl Client {
         future_into_py(py, async move { Ok(Outcome(outcome_json(client.deploy_folder(&function_id, &path, options).await))) })
     }
 
-    /// `POST /api/v1/functions/upload`: the folder as a multipart upload.
-    #[pyo3(signature = (path, name=None, runtime=None))]
-    fn upload_folder<'py>(&self, py: Python<'py>, path: PathBuf, name: Option<String>, runtime: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+    /// `POST /api/v1/functions/upload`: the folder as a multipart upload;
+    /// `ignore` adds gitignore-style patterns to the folder's ignore files.
+    #[pyo3(signature = (path, name=None, runtime=None, ignore=None))]
+    fn upload_folder<'py>(&self, py: Python<'py>, path: PathBuf, name: Option<String>, runtime: Option<String>, ignore: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.core_py(py)?;
-        let result = wait(py, async move { client.upload_folder(&path, name.as_deref(), runtime.as_deref(), &Default::default()).await })?;
+        let pack = PackOptions { extra_ignores: ignore_patterns(py, ignore)?, ..PackOptions::default() };
+        let result = wait(py, async move { client.upload_folder(&path, name.as_deref(), runtime.as_deref(), &pack).await })?;
         Outcome(result).into_pyobject(py)
     }
 
-    #[pyo3(signature = (path, name=None, runtime=None))]
-    fn upload_folder_async<'py>(&self, py: Python<'py>, path: PathBuf, name: Option<String>, runtime: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (path, name=None, runtime=None, ignore=None))]
+    fn upload_folder_async<'py>(&self, py: Python<'py>, path: PathBuf, name: Option<String>, runtime: Option<String>, ignore: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.core_py(py)?;
-        future_into_py(py, async move { Ok(Outcome(client.upload_folder(&path, name.as_deref(), runtime.as_deref(), &Default::default()).await)) })
+        let pack = PackOptions { extra_ignores: ignore_patterns(py, ignore)?, ..PackOptions::default() };
+        future_into_py(py, async move { Ok(Outcome(client.upload_folder(&path, name.as_deref(), runtime.as_deref(), &pack).await)) })
     }
 
     /// Releases the connection pool (calls in flight keep theirs until they

@@ -7,6 +7,8 @@
 //!   helpers, each as a blocking call (GIL released, Ctrl-C honoured) and as
 //!   an asyncio awaitable (`*_async`), all on the core's one tokio runtime.
 //! - [`stream::EventStream`]: `next()`, `close()`, sync and async iteration.
+//! - [`pack`]: `pack_folder` / `pack_folder_async`, the tarball packer
+//!   (no client needed).
 //! - [`errors`]: every core error becomes one exception, built by the
 //!   factory that `flowengine._errors` registers (the idiomatic classes), or
 //!   `NativeError` when none is registered.
@@ -36,6 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::ChatChunk>()?;
     m.add_function(wrap_pyfunction!(errors::set_error_factory, m)?)?;
     m.add_function(wrap_pyfunction!(pack::pack_folder, m)?)?;
+    m.add_function(wrap_pyfunction!(pack::pack_folder_async, m)?)?;
     m.add_function(wrap_pyfunction!(client::operations, m)?)?;
     // Before the interpreter finalizes, wait for the runtime's threads that
     // are delivering results into Python (see rt::from_worker).

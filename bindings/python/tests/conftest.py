@@ -7,9 +7,11 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import select
 import socket
 import subprocess
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
@@ -183,3 +185,111 @@ def scripted_server() -> Iterator[Callable[[Handler], str]]:
     for s in servers:
         s.shutdown()
         s.server_close()
+
+
+class SlowSSE:
+    """A raw-socket HTTP server that answers its first request with a
+    never-ending SSE stream (``events`` chat chunks, then an SSE comment
+    every ``interval`` seconds, which yields no item), or, with
+    ``silent=True``, reads the request and never answers. It records when
+    the client closed the connection: a read returns b'' (or is reset), or a
+    write fails. The server itself never closes it before ``stop()``."""
+
+    def __init__(self, events: int = 1, interval: float = 0.05, silent: bool = False) -> None:
+        self.events = events
+        self.interval = interval
+        self.silent = silent
+        self.requested = threading.Event()
+        self.closed = threading.Event()
+        self.closed_at = 0.0
+        self._stop = threading.Event()
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            readable, _, _ = select.select([self._sock], [], [], self.interval)
+            if readable:
+                break
+        else:
+            return
+        conn, _ = self._sock.accept()
+        with conn:
+            try:
+                if self._read_request(conn):
+                    self._respond(conn)
+            except OSError:
+                pass  # reset by the client
+            if not self._stop.is_set():
+                self.closed_at = time.monotonic()
+                self.closed.set()
+
+    def _read_request(self, conn: socket.socket) -> bool:
+        """Reads the headers and a Content-Length body; False if the client
+        went away first."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return False
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return False
+            body += chunk
+        self.requested.set()
+        return True
+
+    def _respond(self, conn: socket.socket) -> None:
+        """Streams until the client closes the connection (or stop())."""
+        if not self.silent:
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+        sent = 0
+        while not self._stop.is_set():
+            readable, _, _ = select.select([conn], [], [], self.interval)
+            if readable:
+                if not conn.recv(65536):
+                    return  # the client's FIN
+                continue
+            if self.silent:
+                continue
+            if sent < self.events:
+                payload = b'data: {"choices":[{"delta":{"content":"c%d"},"finish_reason":null}]}\n\n' % sent
+                sent += 1
+            else:
+                payload = b": still here\n\n"
+            conn.sendall(b"%x\r\n%s\r\n" % (len(payload), payload))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+@pytest.fixture
+def slow_sse() -> Iterator[Callable[..., SlowSSE]]:
+    """Starts :class:`SlowSSE` servers (stopped after the test)."""
+    servers: List[SlowSSE] = []
+
+    def start(**kwargs: Any) -> SlowSSE:
+        server = SlowSSE(**kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()

@@ -48,7 +48,7 @@ from flowengine import (
 from flowengine import _native
 from flowengine._operations import OPERATIONS
 
-from conftest import ROOT, Sandbox
+from conftest import ROOT, Sandbox, SlowSSE
 
 HELLO = ROOT / "examples" / "hello"
 BAD_KEY = "fe_0000000000000000000000000000000000000000"
@@ -317,26 +317,186 @@ def test_deploy_without_the_entry_file_is_deploy_failed(fe: FlowEngine) -> None:
 
 def test_pack_folder(fe: FlowEngine, tmp_path: Path) -> None:
     plan = fe.functions.pack_folder(HELLO, dry_run=True)
-    assert plan.file_count == 3 and plan.compressed_bytes is None and plan.data is None
+    assert plan.file_count == 3 and plan.compressed_bytes is None and plan.tarball is None
     assert sorted(f.path for f in plan.files) == [".gitignore", "index.js", "package.json"]
     out = tmp_path / "hello.tar.gz"
-    packed = fe.functions.pack_folder(HELLO, dry_run=False, output=out)
-    assert packed.compressed_bytes == out.stat().st_size
+    packed = fe.functions.pack_folder(HELLO, output=out)
+    assert packed.compressed_bytes == out.stat().st_size and packed.tarball is None
     with tarfile.open(out) as tar:
         assert sorted(tar.getnames()) == [".gitignore", "index.js", "package.json"]
-    in_memory = fe.functions.pack_folder(str(HELLO), dry_run=False)
-    assert in_memory.data == out.read_bytes(), "deterministic"
-    assert gzip.decompress(in_memory.data or b"")
+    # Not a dry run by default (as Node's and Swift's packFolder): the bytes, in memory.
+    in_memory = fe.functions.pack_folder(str(HELLO))
+    assert in_memory.tarball == out.read_bytes(), "deterministic"
+    assert in_memory.compressed_bytes == len(in_memory.tarball or b"")
+    assert gzip.decompress(in_memory.tarball or b"")
+    assert [p.name for p in tmp_path.iterdir()] == ["hello.tar.gz"], "no temporary file is left"
     (tmp_path / "big").mkdir()
     (tmp_path / "big" / ("x" * 120)).write_text("long name")
     with pytest.raises(InvalidArgumentError) as e:
-        fe.functions.pack_folder(tmp_path / "big")
+        fe.functions.pack_folder(tmp_path / "big", output=tmp_path / "big.tar.gz")
     assert e.value.field and "x" * 100 in e.value.field
+    assert not (tmp_path / "big.tar.gz").exists(), "a failed pack writes no output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big", "hello.tar.gz"]
 
 
-async def test_pack_folder_async(afe: AsyncFlowEngine) -> None:
-    plan = await afe.functions.pack_folder(HELLO)
-    assert plan.file_count == 3
+def test_pack_folder_ignore(fe: FlowEngine, tmp_path: Path) -> None:
+    folder = hello_with_extras(tmp_path)
+    everything = fe.functions.pack_folder(folder, dry_run=True)
+    assert {"secret.txt", "notes/todo.md"} <= {f.path for f in everything.files}
+    plan = fe.functions.pack_folder(folder, dry_run=True, ignore=["secret.txt", "notes/"])
+    assert sorted(f.path for f in plan.files) == [".gitignore", "index.js", "package.json"]
+    packed = fe.functions.pack_folder(folder, ignore=("secret.txt", "notes/"))
+    with tarfile.open(fileobj=io.BytesIO(packed.tarball or b"")) as tar:
+        assert sorted(tar.getnames()) == [".gitignore", "index.js", "package.json"]
+    with pytest.raises(InvalidArgumentError) as e:
+        fe.functions.pack_folder(folder, ignore="secret.txt")  # type: ignore[arg-type]  # one pattern per letter
+    assert e.value.field == "ignore"
+    with pytest.raises(InvalidArgumentError) as e:
+        fe.functions.pack_folder(folder, ignore=[1])  # type: ignore[list-item]
+    assert e.value.field == "ignore"
+
+
+async def test_pack_folder_async(afe: AsyncFlowEngine, tmp_path: Path) -> None:
+    plan = await afe.functions.pack_folder(HELLO, dry_run=True)
+    assert plan.file_count == 3 and plan.tarball is None
+    packed = await afe.functions.pack_folder(hello_with_extras(tmp_path), ignore=["secret.txt", "notes/"])
+    assert packed.file_count == 3 and packed.tarball and gzip.decompress(packed.tarball)
+
+
+def big_folder(tmp_path: Path) -> Path:
+    """~90 MB of incompressible files: packing takes a while."""
+    folder = tmp_path / "big-folder"
+    folder.mkdir()
+    for i in range(9):
+        (folder / f"blob{i}.bin").write_bytes(os.urandom(10 * 1024 * 1024))
+    return folder
+
+
+def leftovers(directory: Path) -> List[str]:
+    """The temporary files of a pack still in ``directory``, once the pack
+    (which may go on in the background after an interruption) ended."""
+    deadline = time.monotonic() + 20
+    while True:
+        partial = [p.name for p in directory.iterdir() if p.name.endswith(".partial")]
+        if not partial or time.monotonic() > deadline:
+            return partial
+        time.sleep(0.05)
+
+
+def when_packing(directory: Path, then: Callable[[], object]) -> threading.Thread:
+    """Calls ``then`` once a pack's temporary file appears in ``directory``."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if any(p.name.endswith(".partial") for p in directory.iterdir()):
+                then()
+                return
+            time.sleep(0.001)
+
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    return t
+
+
+def assert_whole_or_absent(out: Path, folder: Path) -> None:
+    """``output`` after an interrupted pack: absent, or the whole archive
+    (when the pack finished before the interruption took effect)."""
+    if out.exists():
+        with tarfile.open(out) as tar:
+            assert sorted(tar.getnames()) == sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_interrupts_pack_folder(fe: FlowEngine, tmp_path: Path) -> None:
+    folder = big_folder(tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "big.tar.gz"
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupted_at: List[float] = []
+
+    def interrupt() -> None:
+        interrupted_at.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    try:
+        watcher = when_packing(out_dir, interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            fe.functions.pack_folder(folder, output=out)
+        returned = time.monotonic()
+        watcher.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert interrupted_at and returned - interrupted_at[0] < 1.0
+    assert leftovers(out_dir) == [], "an interrupted pack removes its temporary file"
+    assert_whole_or_absent(out, folder)
+
+
+async def test_cancelling_an_async_pack_folder(afe: AsyncFlowEngine, tmp_path: Path) -> None:
+    folder = big_folder(tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "big.tar.gz"
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(afe.functions.pack_folder(folder, output=out))
+    started = loop.create_future()
+    when_packing(out_dir, lambda: loop.call_soon_threadsafe(started.set_result, None))
+    await asyncio.wait_for(started, 20)
+    cancelled = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - cancelled < 1.0
+    assert await loop.run_in_executor(None, leftovers, out_dir) == []
+    assert_whole_or_absent(out, folder)
+
+
+def hello_with_extras(tmp_path: Path) -> Path:
+    """examples/hello plus files that ``ignore`` patterns leave out."""
+    folder = tmp_path / "hello-extras"
+    folder.mkdir()
+    for f in HELLO.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "secret.txt").write_text("not for upload")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "todo.md").write_text("- ship it")
+    return folder
+
+
+def test_deploy_folder_ignore_leaves_files_out(fe: FlowEngine, tmp_path: Path) -> None:
+    folder = hello_with_extras(tmp_path)
+    fn = fe.functions.create(name=name("ign"), runtime="nodejs22")
+    out = fe.functions.deploy_folder(fn.id, folder, poll_interval=0.05, ignore=["secret.txt", "notes/"])
+    assert out.status == "ready" and out.files == 3
+    files = fe.functions.source.get(fn.id).files
+    assert "index.js" in files and "secret.txt" not in files and not any(p.startswith("notes/") for p in files)
+    # Without ignore, the same folder deploys every file.
+    fe.functions.deploy_folder(fn.id, folder, poll_interval=0.05)
+    assert {"secret.txt", "notes/todo.md"} <= set(fe.functions.source.get(fn.id).files)
+
+
+async def test_deploy_folder_async_ignore(afe: AsyncFlowEngine, tmp_path: Path) -> None:
+    folder = hello_with_extras(tmp_path)
+    fn = await afe.functions.create(name=name("aign"), runtime="nodejs22")
+    out = await afe.functions.deploy_folder(fn.id, folder, poll_interval=0.05, ignore=["secret.txt", "notes/"])
+    assert out.status == "ready" and out.files == 3
+    files = (await afe.functions.source.get(fn.id)).files
+    assert "index.js" in files and "secret.txt" not in files and "notes/todo.md" not in files
+
+
+def test_upload_folder_ignore(fe: FlowEngine, afe: AsyncFlowEngine, tmp_path: Path) -> None:
+    folder = hello_with_extras(tmp_path)
+    accepted = fe.functions.upload_folder(folder, name=name("upi"), runtime="nodejs22", ignore=["secret.txt", "notes/"])
+    files = fe.functions.source.get(accepted.function_id).files
+    assert "index.js" in files and "secret.txt" not in files and "notes/todo.md" not in files
+
+    async def upload() -> str:
+        done = await afe.functions.upload_folder(folder, name=name("aupi"), runtime="nodejs22", ignore=["secret.txt"])
+        return done.function_id
+
+    files = fe.functions.source.get(asyncio.run(upload())).files
+    assert "secret.txt" not in files and "notes/todo.md" in files
 
 
 def test_upload_folder(fe: FlowEngine) -> None:
@@ -507,12 +667,102 @@ def test_errors_pickle_with_their_fields() -> None:
 # --- cancellation, Ctrl-C, the GIL, fork ----------------------------------------------------------
 
 
-async def test_cancelling_an_async_call(silent_server: str) -> None:
-    afe = AsyncFlowEngine(api_key=BAD_KEY, base_url=silent_server, timeout=30, max_retries=0)
+async def closed_within(server: SlowSSE, since: float, seconds: float = 2.0) -> None:
+    """The server saw the client close its connection, within ``seconds``."""
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, server.closed.wait, seconds + 3), "the connection stayed open"
+    assert server.closed_at - since < seconds, f"closed {server.closed_at - since:.2f} s later"
+
+
+async def test_cancelling_an_async_call(slow_sse: Callable[..., SlowSSE]) -> None:
+    server = slow_sse(silent=True)
+    afe = AsyncFlowEngine(api_key=BAD_KEY, base_url=server.url, timeout=30, max_retries=0)
     started = time.monotonic()
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(afe.account.user(), timeout=0.3)
-    assert time.monotonic() - started < 2
+    cancelled = time.monotonic()
+    assert cancelled - started < 2 and server.requested.is_set()
+    # The request is dropped, not left running: its connection closes.
+    await closed_within(server, cancelled)
+
+
+def test_leaving_a_sync_stream_closes_its_connection(slow_sse: Callable[..., SlowSSE]) -> None:
+    # Each server streams one chunk, then only SSE comments (no items), and
+    # never ends the stream: only the client can close the connection.
+    def client(server: SlowSSE) -> FlowEngine:
+        return FlowEngine(api_key=BAD_KEY, base_url=server.url, timeout=30, max_retries=0)
+
+    def assert_closed_within(server: SlowSSE, since: float) -> None:
+        assert server.closed.wait(5), "the connection stayed open"
+        assert server.closed_at - since < 2, f"closed {server.closed_at - since:.2f} s later"
+
+    # Breaking out of a for loop drops the stream.
+    broken = slow_sse()
+    for chunk in client(broken).chat.stream(message="hi", model="regular"):
+        assert chunk.content == "c0"
+        time.sleep(0.2)
+        assert not broken.closed.is_set()
+        break
+    assert_closed_within(broken, time.monotonic())
+
+    # Leaving a with block closes it (the stream object is still referenced).
+    left = slow_sse()
+    with client(left).chat.stream(message="hi", model="regular") as s:
+        assert next(s).content == "c0"
+        time.sleep(0.2)
+        assert not left.closed.is_set()
+    assert_closed_within(left, time.monotonic())
+    assert s.closed
+
+    # close() from another thread while this one waits for the next item.
+    waiting = slow_sse()
+    s = client(waiting).chat.stream(message="hi", model="regular")
+    assert next(s).content == "c0"
+    closed_at: List[float] = []
+
+    def close() -> None:
+        closed_at.append(time.monotonic())
+        s.close()
+
+    threading.Timer(0.3, close).start()
+    assert s.next() is None  # blocked (comments only) until closed
+    assert_closed_within(waiting, closed_at[0])
+    assert s.closed
+
+
+async def test_cancelling_a_task_awaiting_a_stream_item_closes_its_connection(slow_sse: Callable[..., SlowSSE]) -> None:
+    server = slow_sse()
+    afe = AsyncFlowEngine(api_key=BAD_KEY, base_url=server.url, timeout=30, max_retries=0)
+    got: List[str] = []
+
+    async def consume() -> None:
+        async for chunk in afe.chat.stream(message="hi", model="regular"):
+            got.append(chunk.content)
+
+    task = asyncio.create_task(consume())
+    for _ in range(200):
+        if got:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # the task now awaits the next item (comments only)
+    assert got == ["c0"] and not task.done() and not server.closed.is_set()
+    cancelled = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - cancelled < 1.0
+    await closed_within(server, cancelled)
+
+    # aclose() of an opened stream, with no task cancelled.
+    closing = slow_sse()
+    afe2 = AsyncFlowEngine(api_key=BAD_KEY, base_url=closing.url, timeout=30, max_retries=0)
+    opened = await afe2.chat.stream(message="hi", model="regular")
+    assert (await opened.next()).content == "c0"  # type: ignore[union-attr]
+    await asyncio.sleep(0.2)
+    assert not closing.closed.is_set()
+    closed_at = time.monotonic()
+    await opened.aclose()
+    await closed_within(closing, closed_at)
 
 
 async def test_many_concurrent_async_calls(afe: AsyncFlowEngine) -> None:

@@ -447,6 +447,7 @@ class AsyncFunctions(AsyncResource):
         *,
         name: Optional[str] = None,
         runtime: Optional[Union[Runtime, RuntimeLiteral]] = None,
+        ignore: Optional[Sequence[str]] = None,
     ) -> DeployAccepted:
         """Deploy a folder as a multipart upload.
 
@@ -459,6 +460,7 @@ class AsyncFunctions(AsyncResource):
             path: The folder to upload (the same limits and ignore rules as a deploy).
             name: 1-63 characters, a lowercase letter first, then lowercase letters, digits and hyphens.
             runtime: The function's language runtime.
+            ignore: More gitignore-style patterns to leave out, besides .gitignore and .feignore.
 
         Returns:
             :class:`DeployAccepted`
@@ -466,7 +468,7 @@ class AsyncFunctions(AsyncResource):
         Operation: ``uploadFunctionFolder`` (POST ``/api/v1/functions/upload``).
         """
         params = compact({"name": name, "runtime": runtime})
-        return DeployAccepted.from_dict(await self._client._upload_folder(path, params))
+        return DeployAccepted.from_dict(await self._client._upload_folder(path, params, ignore))
 
     async def usage(
         self,

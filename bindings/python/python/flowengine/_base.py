@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any, Awaitable, Dict, Optional, Type, TypeVar, Union
+from typing import Any, Awaitable, Dict, Optional, Sequence, Type, TypeVar, Union
 
 from . import _errors as _errors  # registers the error classes with the native module
 from . import _native
@@ -73,8 +73,11 @@ class SyncAPIClient(_ClientCommon):
     def _collect(self, operation: str, params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         return self._native.collect(operation, params)
 
-    def _upload_folder(self, path: PathLike, params: Dict[str, Any]) -> Dict[str, Any]:
-        return self._native.upload_folder(os.fspath(path), params.get("name"), params.get("runtime"))
+    def _upload_folder(
+        self, path: PathLike, params: Optional[Dict[str, Any]], ignore: Optional[Sequence[str]] = None
+    ) -> Dict[str, Any]:
+        params = params or {}
+        return self._native.upload_folder(os.fspath(path), params.get("name"), params.get("runtime"), ignore)
 
     def close(self) -> None:
         """Closes the pooled connections (the client stays usable: a later
@@ -118,8 +121,11 @@ class AsyncAPIClient(_ClientCommon):
     def _collect(self, operation: str, params: Optional[Dict[str, Any]] = None) -> Awaitable[Dict[str, Any]]:
         return self._native.collect_async(operation, params)
 
-    def _upload_folder(self, path: PathLike, params: Dict[str, Any]) -> Awaitable[Dict[str, Any]]:
-        return self._native.upload_folder_async(os.fspath(path), params.get("name"), params.get("runtime"))
+    def _upload_folder(
+        self, path: PathLike, params: Optional[Dict[str, Any]], ignore: Optional[Sequence[str]] = None
+    ) -> Awaitable[Dict[str, Any]]:
+        params = params or {}
+        return self._native.upload_folder_async(os.fspath(path), params.get("name"), params.get("runtime"), ignore)
 
     async def close(self) -> None:
         """Closes the pooled connections (the client stays usable: a later

@@ -441,6 +441,7 @@ class Functions(SyncResource):
         *,
         name: Optional[str] = None,
         runtime: Optional[Union[Runtime, RuntimeLiteral]] = None,
+        ignore: Optional[Sequence[str]] = None,
     ) -> DeployAccepted:
         """Deploy a folder as a multipart upload.
 
@@ -453,6 +454,7 @@ class Functions(SyncResource):
             path: The folder to upload (the same limits and ignore rules as a deploy).
             name: 1-63 characters, a lowercase letter first, then lowercase letters, digits and hyphens.
             runtime: The function's language runtime.
+            ignore: More gitignore-style patterns to leave out, besides .gitignore and .feignore.
 
         Returns:
             :class:`DeployAccepted`
@@ -460,7 +462,7 @@ class Functions(SyncResource):
         Operation: ``uploadFunctionFolder`` (POST ``/api/v1/functions/upload``).
         """
         params = compact({"name": name, "runtime": runtime})
-        return DeployAccepted.from_dict(self._client._upload_folder(path, params))
+        return DeployAccepted.from_dict(self._client._upload_folder(path, params, ignore))
 
     def usage(
         self,

@@ -1,8 +1,8 @@
 """The helpers that are not one operation (written once, by hand, like their
-Rust counterparts in the core): the deploy chain, the multipart folder
-upload, and the tarball dry run. The generated groups bind them as methods
-(``fe.functions.deploy_folder``); the spec's ``x-sdk-also`` entries of kind
-``helper`` name them."""
+Rust counterparts in the core): the deploy chain and the tarball packer
+(``pack_folder``, a dry run or not). The generated groups bind them as
+methods (``fe.functions.deploy_folder``); the spec's ``x-sdk-also`` entries
+of kind ``helper`` name them."""
 
 from __future__ import annotations
 
@@ -160,9 +160,10 @@ class PackSummary(Model):
         return cast(List[Any], self._data.get("skipped", []))
 
     @property
-    def data(self) -> Optional[bytes]:
-        """The archive, when packed to memory (no ``output``, not a dry run)."""
-        return cast(Optional[bytes], self._data.get("data"))
+    def tarball(self) -> Optional[bytes]:
+        """The gzip'd archive, when packed to memory (not a dry run, no
+        ``output``); None otherwise."""
+        return cast(Optional[bytes], self._data.get("tarball"))
 
 
 ProgressCallback = Callable[[DeployProgress], object]
@@ -183,6 +184,7 @@ def deploy_folder(
     on_progress: Optional[ProgressCallback] = None,
     poll_interval: Optional[float] = None,
     wait_timeout: Optional[float] = None,
+    ignore: Optional[Sequence[str]] = None,
 ) -> DeployOutcome:
     """Packs a folder, uploads it to a signed URL and triggers the deploy.
 
@@ -199,9 +201,11 @@ def deploy_folder(
             (on this thread); an exception it raises stops the deploy.
         poll_interval: seconds between status checks while waiting (default 1).
         wait_timeout: how long to wait for the build at most (default 900).
+        ignore: more gitignore-style patterns (relative to the folder), on
+            top of its ``.gitignore`` and ``.feignore`` files.
     """
     raw = self._client._native.deploy_folder(
-        function_id, os.fspath(path), wait, _progress(on_progress), poll_interval, wait_timeout
+        function_id, os.fspath(path), wait, _progress(on_progress), poll_interval, wait_timeout, ignore
     )
     return DeployOutcome.from_dict(raw)
 
@@ -215,62 +219,58 @@ async def async_deploy_folder(
     on_progress: Optional[ProgressCallback] = None,
     poll_interval: Optional[float] = None,
     wait_timeout: Optional[float] = None,
+    ignore: Optional[Sequence[str]] = None,
 ) -> DeployOutcome:
     """Packs a folder, uploads it to a signed URL and triggers the deploy.
 
     As the sync ``deploy_folder``; ``on_progress`` runs on the event loop.
     """
     raw = await self._client._native.deploy_folder_async(
-        function_id, os.fspath(path), wait, _progress(on_progress), poll_interval, wait_timeout
+        function_id, os.fspath(path), wait, _progress(on_progress), poll_interval, wait_timeout, ignore
     )
     return DeployOutcome.from_dict(raw)
 
 
-def _pack(path: PathLike, dry_run: bool, output: Optional[PathLike], extra_ignores: Optional[Sequence[str]]) -> PackSummary:
-    raw = _native.pack_folder(
-        os.fspath(path),
-        dry_run,
-        None if output is None else os.fspath(output),
-        None if extra_ignores is None else list(extra_ignores),
-    )
-    return PackSummary.from_dict(raw)
+def _output(output: Optional[PathLike]) -> Optional[str]:
+    return None if output is None else os.fspath(output)
 
 
 def pack_folder(
     self: SyncResource,
     path: PathLike,
     *,
-    dry_run: bool = True,
+    dry_run: bool = False,
     output: Optional[PathLike] = None,
-    extra_ignores: Optional[Sequence[str]] = None,
+    ignore: Optional[Sequence[str]] = None,
 ) -> PackSummary:
     """Packs a folder the way ``deploy_folder`` would, without any request.
 
-    With ``dry_run`` (the default) nothing is written: the summary lists
-    every file that would be uploaded, after the ignore files and every
-    limit were applied. Otherwise the gzip'd tarball goes to ``output``, or
-    into ``summary.data`` when no output is given.
+    The ignore files and every limit are applied first. With ``dry_run``
+    nothing is written: the summary lists every file that would be
+    uploaded. Otherwise the gzip'd tarball goes to ``output`` (written to a
+    temporary file beside it and renamed when complete, so ``output`` is
+    never left half-written), or into ``summary.tarball`` when no output is
+    given. Ctrl-C interrupts it.
 
     Args:
         path: the folder.
-        dry_run: only list what would be packed.
+        dry_run: only check and list what would be packed.
         output: where to write the ``.tar.gz``.
-        extra_ignores: more gitignore-style patterns.
+        ignore: more gitignore-style patterns (relative to the folder), on
+            top of its ``.gitignore`` and ``.feignore`` files.
     """
-    return _pack(path, dry_run, output, extra_ignores)
+    return PackSummary.from_dict(_native.pack_folder(os.fspath(path), dry_run, _output(output), ignore))
 
 
 async def async_pack_folder(
     self: AsyncResource,
     path: PathLike,
     *,
-    dry_run: bool = True,
+    dry_run: bool = False,
     output: Optional[PathLike] = None,
-    extra_ignores: Optional[Sequence[str]] = None,
+    ignore: Optional[Sequence[str]] = None,
 ) -> PackSummary:
     """Packs a folder the way ``deploy_folder`` would, without any request
-    (in a worker thread). See the sync ``pack_folder``."""
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, _pack, path, dry_run, output, extra_ignores)
+    (on the runtime's blocking pool; cancelling the task stops it, and
+    ``output`` is never left half-written). See the sync ``pack_folder``."""
+    return PackSummary.from_dict(await _native.pack_folder_async(os.fspath(path), dry_run, _output(output), ignore))

@@ -2,7 +2,7 @@
 # DESIGN.md and nothing else. Written by hand, once: it changes only when the
 # waist does, never per operation.
 from os import PathLike
-from typing import Any, Awaitable, Callable, Iterator, AsyncIterator, Optional, Union
+from typing import Any, Awaitable, Callable, Iterable, Iterator, AsyncIterator, Optional, Union
 
 __version__: str
 
@@ -26,8 +26,11 @@ def set_error_factory(
     ],
 ) -> bool: ...
 def pack_folder(
-    path: _Path, dry_run: bool = True, output: Optional[_Path] = None, extra_ignores: Optional[list[str]] = None
+    path: _Path, dry_run: bool = False, output: Optional[_Path] = None, ignore: Optional[Iterable[str]] = None
 ) -> dict[str, Any]: ...
+def pack_folder_async(
+    path: _Path, dry_run: bool = False, output: Optional[_Path] = None, ignore: Optional[Iterable[str]] = None
+) -> Awaitable[dict[str, Any]]: ...
 def operations() -> list[tuple[str, str, str]]: ...
 
 class ChatChunk:
@@ -91,6 +94,7 @@ class Client:
         on_progress: Optional[Callable[[dict[str, Any]], object]] = None,
         poll_interval: Optional[float] = None,
         wait_timeout: Optional[float] = None,
+        ignore: Optional[Iterable[str]] = None,
     ) -> dict[str, Any]: ...
     def deploy_folder_async(
         self,
@@ -100,9 +104,20 @@ class Client:
         on_progress: Optional[Callable[[dict[str, Any]], object]] = None,
         poll_interval: Optional[float] = None,
         wait_timeout: Optional[float] = None,
+        ignore: Optional[Iterable[str]] = None,
     ) -> Awaitable[dict[str, Any]]: ...
-    def upload_folder(self, path: _Path, name: Optional[str] = None, runtime: Optional[str] = None) -> dict[str, Any]: ...
+    def upload_folder(
+        self,
+        path: _Path,
+        name: Optional[str] = None,
+        runtime: Optional[str] = None,
+        ignore: Optional[Iterable[str]] = None,
+    ) -> dict[str, Any]: ...
     def upload_folder_async(
-        self, path: _Path, name: Optional[str] = None, runtime: Optional[str] = None
+        self,
+        path: _Path,
+        name: Optional[str] = None,
+        runtime: Optional[str] = None,
+        ignore: Optional[Iterable[str]] = None,
     ) -> Awaitable[dict[str, Any]]: ...
     def close(self) -> None: ...

@@ -1002,7 +1002,14 @@ impl<'a> Ctx<'a> {
             _ => ("Dict[str, Any]".to_string(), "the response body.".to_string()),
         };
         let leading: Vec<String> = if matches!(m.kind, MethodKind::Multipart) { vec!["path: PathLike".into()] } else { vec![] };
-        let sig = self.signature(&args, &leading);
+        // A multipart upload packs a folder: it takes the pack's extra ignore
+        // patterns too (not a form field, so not in `params`).
+        let ignore_arg = || Arg { wire: "ignore".into(), name: "ignore".into(), ann: "Sequence[str]".into(), required: false, positional: false, description: "More gitignore-style patterns to leave out, besides .gitignore and .feignore.".into() };
+        let mut sig_args: Vec<Arg> = args.iter().map(|a| Arg { wire: a.wire.clone(), name: a.name.clone(), ann: a.ann.clone(), required: a.required, positional: a.positional, description: a.description.clone() }).collect();
+        if matches!(m.kind, MethodKind::Multipart) {
+            sig_args.push(ignore_arg());
+        }
+        let sig = self.signature(&sig_args, &leading);
         let returns_awaitable = is_async && !matches!(m.kind, MethodKind::Stream(_)) && !self.is_page(op);
         let def = if returns_awaitable { "async def" } else { "def" };
         out.push('\n');
@@ -1011,13 +1018,13 @@ impl<'a> Ctx<'a> {
         if matches!(m.kind, MethodKind::Multipart) {
             doc_args.push(Arg { wire: "path".into(), name: "path".into(), ann: String::new(), required: true, positional: true, description: "The folder to upload (the same limits and ignore rules as a deploy).".into() });
         }
-        doc_args.extend(args.iter().map(|a| Arg { wire: a.wire.clone(), name: a.name.clone(), ann: a.ann.clone(), required: a.required, positional: a.positional, description: a.description.clone() }));
+        doc_args.extend(sig_args);
         out.push_str(&self.method_doc(m, &doc_args, &ret_doc));
         let fixed = match &m.kind {
             MethodKind::Alias(a) => Some(&a.params),
             _ => None,
         };
-        assert!(!args.iter().any(|a| a.name == "params" || a.name == "path" && matches!(m.kind, MethodKind::Multipart)), "{}: a parameter name clashes with generated code", op.id);
+        assert!(!args.iter().any(|a| a.name == "params" || (a.name == "path" || a.name == "ignore") && matches!(m.kind, MethodKind::Multipart)), "{}: a parameter name clashes with generated code", op.id);
         let params = if args.is_empty() && fixed.is_none_or(|f| f.is_empty()) {
             "None"
         } else {
@@ -1030,8 +1037,8 @@ impl<'a> Ctx<'a> {
             MethodKind::Stream(_) => format!("return self._client._stream({id}, {params})"),
             MethodKind::Collect => format!("return ChatReply.from_dict({aw}self._client._collect({id}, {params}))"),
             MethodKind::Multipart => match &model {
-                Some(name) => format!("return {name}.from_dict({aw}self._client._upload_folder(path, {params}))"),
-                None => format!("return {aw}self._client._upload_folder(path, {params})"),
+                Some(name) => format!("return {name}.from_dict({aw}self._client._upload_folder(path, {params}, ignore))"),
+                None => format!("return {aw}self._client._upload_folder(path, {params}, ignore)"),
             },
             _ => match &model {
                 Some(name) if self.pages.contains_key(name) => {
