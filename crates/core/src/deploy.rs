@@ -130,7 +130,7 @@ impl Client {
             compressed_bytes: compressed,
         };
         if options.wait {
-            let function = self.wait_for_deploy(function_id, &options, &report).await?;
+            let function = self.wait_for_deploy(function_id, &outcome.deployment_id, &options, &report).await?;
             outcome.status = text(&function, "status").unwrap_or_default();
             outcome.url = text(&function, "url");
         }
@@ -199,12 +199,16 @@ impl Client {
         })
     }
 
-    async fn wait_for_deploy(&self, function_id: &str, options: &DeployOptions, report: &(dyn Fn(DeployProgress) + Sync)) -> Result<Value, Error> {
+    async fn wait_for_deploy(&self, function_id: &str, deployment_id: &str, options: &DeployOptions, report: &(dyn Fn(DeployProgress) + Sync)) -> Result<Value, Error> {
         let deadline = tokio::time::Instant::now() + options.wait_timeout;
         let mut last_status = String::new();
         loop {
             let function = self.call("getFunction", json!({ "id": function_id })).await?;
-            let status = text(&function, "status").unwrap_or_default();
+            // A redeploy of a ready function: until the function reports this
+            // deployment as its latest, its `ready` is the previous build's.
+            let latest = function["latest_deployment"]["id"].as_str();
+            let stale = !deployment_id.is_empty() && latest.is_some_and(|id| id != deployment_id);
+            let status = if stale { "queued".to_string() } else { text(&function, "status").unwrap_or_default() };
             match status.as_str() {
                 "ready" => {
                     report(DeployProgress::Ready { url: text(&function, "url") });

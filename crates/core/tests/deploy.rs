@@ -36,8 +36,14 @@ async fn upload(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> &'s
 async fn function(State(s): State<Shared>) -> Json<Value> {
     let mut g = s.lock().unwrap();
     g.0.polls += 1;
-    let status = if g.0.polls < 3 { "building" } else { "ready" };
-    Json(json!({"id": "f1", "name": "hello", "runtime": "nodejs22", "status": status, "url": "https://hello.run.app"}))
+    // A redeploy: the first poll still shows the previous build (d0) ready at
+    // its old URL, as a service may before it records the new deployment.
+    let (status, deployment, url) = match g.0.polls {
+        1 => ("ready", "d0", "https://old.run.app"),
+        2 => ("building", "d1", "https://old.run.app"),
+        _ => ("ready", "d1", "https://hello.run.app"),
+    };
+    Json(json!({"id": "f1", "name": "hello", "runtime": "nodejs22", "status": status, "url": url, "latest_deployment": {"id": deployment, "status": status}}))
 }
 
 /// Starts the scripted server (deploy endpoint, function polling, and the
@@ -88,6 +94,7 @@ async fn deploy_folder_packs_uploads_without_the_key_and_waits_for_ready() {
     let phases = phases.lock().unwrap();
     assert!(matches!(phases.first(), Some(DeployProgress::Packed { files: 3, .. })), "{phases:?}");
     assert!(matches!(phases.last(), Some(DeployProgress::Ready { .. })), "{phases:?}");
+    assert_eq!(g.0.polls, 3, "the previous build's `ready` was not taken for this one's");
 }
 
 #[tokio::test]
