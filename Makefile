@@ -106,7 +106,10 @@ test:
 
 # The spec's own checks, with their figures (documented operations, schemas, examples).
 test-spec: lint-spec
-	@$(CARGO) test -q -p flowengine-codegen --test spec_contract -- --nocapture 2>&1 | grep -oE "[0-9]+/[0-9]+ documented operations|[0-9]+ operations complete.*examples|[0-9]+ public methods"
+	@# The contract test's figures on success; its whole output on failure.
+	@out="$$(mktemp)"; if $(CARGO) test -q -p flowengine-codegen --test spec_contract -- --nocapture >"$$out" 2>&1; then \
+	    grep -oE "[0-9]+/[0-9]+ documented operations|[0-9]+ operations complete.*examples|[0-9]+ public methods" "$$out"; rm -f "$$out"; \
+	else cat "$$out"; rm -f "$$out"; echo "spec contract: FAILED"; exit 1; fi
 
 test-codegen: codegen-check
 
