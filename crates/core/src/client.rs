@@ -87,9 +87,50 @@ impl Client {
     /// Any non-stream operation of the spec, by `operationId` (`listFunctions`)
     /// or public name (`functions.list`), with params keyed by their wire
     /// names (path, query and header params, and the body's fields).
+    ///
+    /// A multipart operation (the folder upload) takes `path` (the folder),
+    /// its form fields (`name`, `runtime`) and `ignore` (extra patterns), and
+    /// is sent by [`Client::upload_folder`].
     pub async fn call(&self, operation: &str, params: Value) -> Result<Value, Error> {
         self.require_key()?;
+        if dispatch::operation(operation).is_some_and(|meta| meta.multipart) {
+            return self.call_upload(params).await;
+        }
         self.scrub(dispatch::call(&self.inner.api, operation, params).await)
+    }
+
+    async fn call_upload(&self, params: Value) -> Result<Value, Error> {
+        let mut p = match params {
+            Value::Object(m) => m,
+            other => return Err(Error::invalid_argument("params", format!("params must be an object, got {other}"))),
+        };
+        let text = |p: &mut serde_json::Map<String, Value>, key: &str| -> Result<Option<String>, Error> {
+            match p.remove(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(other) => Err(Error::invalid_argument(key, format!("`{key}` must be a string, got {other}"))),
+            }
+        };
+        let path = text(&mut p, "path")?.ok_or_else(|| Error::invalid_argument("path", "`path` (the folder to upload) is required"))?;
+        let name = text(&mut p, "name")?;
+        let runtime = text(&mut p, "runtime")?;
+        let mut pack = crate::tarball::PackOptions::default();
+        match p.remove("ignore") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        Value::String(s) => pack.extra_ignores.push(s),
+                        other => return Err(Error::invalid_argument("ignore", format!("`ignore` must be a list of patterns, got {other}"))),
+                    }
+                }
+            }
+            Some(other) => return Err(Error::invalid_argument("ignore", format!("`ignore` must be a list of patterns, got {other}"))),
+        }
+        if let Some(unknown) = p.keys().next() {
+            return Err(Error::invalid_argument(unknown.as_str(), format!("the folder upload has no parameter `{unknown}` (it takes: path, name, runtime, ignore)")));
+        }
+        self.upload_folder(std::path::Path::new(&path), name.as_deref(), runtime.as_deref(), &pack).await
     }
 
     /// Keeps the API key out of an error's text, however the server

@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorKind};
 use crate::tarball::{self, PackError, PackOptions, PackPlan};
 use crate::transport::Shape;
 use crate::Client;
+use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -274,8 +275,11 @@ impl Client {
             form = form.text("runtime", r.to_string());
         }
         for file in plan.files() {
-            let f = tokio::fs::File::open(file.source_path()).await.map_err(|e| Error::invalid_argument(file.path().to_string(), format!("cannot read {}: {e}", file.path())))?;
-            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(f));
+            // Each file is opened when its part is sent, not all up front: a
+            // folder of thousands of files must not hit the open-file limit.
+            let source = file.source_path().to_path_buf();
+            let opened = futures::stream::once(async move { tokio::fs::File::open(source).await });
+            let body = reqwest::Body::wrap_stream(opened.map_ok(tokio_util::io::ReaderStream::new).try_flatten());
             let part = reqwest::multipart::Part::stream_with_length(body, file.size()).file_name(file.path().to_string());
             form = form.part(file.path().to_string(), part);
         }
