@@ -289,3 +289,258 @@ async fn whatsapp_and_email() {
     assert_eq!(senders["senders"][0], json!({ "email": "a@example.com", "sent_today": 2, "daily_quota": 2, "remaining_today": 0 }));
     sb.shutdown().await;
 }
+
+/// Polls `path` until the JSON at `pointer` is `want`; returns the last body.
+async fn wait_for(api: &Api, path: &str, pointer: &str, want: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let r = api.get(path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        if r.body.pointer(pointer).and_then(Value::as_str) == Some(want) {
+            return r.body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{path}: {pointer} still {:?}, not {want}", r.body.pointer(pointer));
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// `v` without the given top-level fields (the ones that move with time).
+fn without(v: &Value, fields: &[&str]) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for f in fields {
+            o.remove(*f);
+        }
+    }
+    v
+}
+
+/// Every kind of state an account with a card on file can hold survives a
+/// restart on the same file: n8n instances (billing API) and hosting slots
+/// provisioned with n8n or a website (config, domain, deployments, backups,
+/// logs), WhatsApp sessions, chats with their messages, secrets, domains,
+/// credits, billing settings, and the key itself. Transitions that were in
+/// flight at shutdown (an instance booting, a session waiting for its scan, a
+/// domain verifying) carry on after the restart.
+#[tokio::test]
+async fn restart_keeps_instances_sessions_and_account_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sandbox.db");
+    // Long enough that whatever is created just before the shutdown is still in flight across it.
+    let config = || SandboxConfig {
+        db: DbLocation::File(path.clone()),
+        instance_boot_delay: Duration::from_millis(1000),
+        whatsapp_connect_delay: Duration::from_millis(1000),
+        domain_verify_delay: Duration::from_millis(1000),
+        ..SandboxConfig::for_tests()
+    };
+    let key = format!("fe_{}", "ef".repeat(20));
+    let (slot_n8n, slot_site) = ("persist-slot-n8n".to_string(), "persist-slot-site".to_string());
+
+    let sb = sandbox_with(config()).await;
+    let created = sb
+        .create_account(AccountSpec {
+            key: Some(key.clone()),
+            email: Some("carded@example.com".into()),
+            functions_tier: FunctionsTier::Pro,
+            main_tier: MainTier::Pro,
+            has_card: true,
+            credits: 50.0,
+            empty_slots: vec![10],
+            fixed_slots: vec![(slot_n8n.clone(), 30), (slot_site.clone(), 50)],
+            email_senders: vec![("me@example.com".into(), 5)],
+            workspace_secrets: vec![("API_BASE".into(), "https://api.example.com".into())],
+            ..AccountSpec::default()
+        })
+        .await
+        .unwrap();
+    let api = Api::new(&sb).with_key(&key);
+
+    // n8n instances bought through the billing API: one to keep running, one stopped.
+    let n8n_body = |name: &str, gb: i64, cycle: &str| json!({ "instance_name": name, "storage_gb": gb, "billing_cycle": cycle });
+    let r = api.post("/api/v1/n8n/instances", n8n_body("Kept n8n", 30, "annual")).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let n8n_running = r.body["instance"]["id"].as_str().unwrap().to_string();
+    let r = api.post("/api/v1/n8n/instances", n8n_body("Stopped n8n", 10, "monthly")).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let n8n_stopped = r.body["instance"]["id"].as_str().unwrap().to_string();
+    let m = api.post(&format!("/api/v1/n8n/instances/{n8n_stopped}/manage"), json!({ "action": "stop" })).await;
+    assert_eq!(m.body["status"], "stopped", "{}", m.text);
+
+    // Hosting slots: n8n onto one, a website onto the other (config, domain, a backup).
+    let r = api.post("/api/n8n/provision-instance", json!({ "instanceId": slot_n8n })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api
+        .post(
+            "/api/website/provision-instance",
+            json!({ "instanceId": slot_site, "dockerImage": "nginx:1.27", "port": 8080, "envVars": { "MODE": "prod" } }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.patch(&format!("/api/mcp/instances/{slot_site}/config"), json!({ "githubRepo": "acme/site" })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.patch(&format!("/api/mcp/instances/{slot_site}/domain"), json!({ "domain": "site.example.com" })).await;
+    assert_eq!(r.body["instance"]["instance_url"], "https://site.example.com", "{}", r.text);
+
+    // A WhatsApp session, a function with a secret and a domain, a chat with messages, an email, billing settings.
+    let r = api
+        .post("/api/v1/whatsapp/sessions", json!({ "display_name": "Kept shop", "billing_cycle": "annual", "webhook_url": "https://hooks.example.com/wa" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let wa_settled = r.body["instance_name"].as_str().unwrap().to_string();
+    let wa_token = r.body["session_token"].as_str().unwrap().to_string();
+    let fid = api.create_function("kept-fn", "nodejs22").await;
+    let r = api.post(&format!("/api/v1/functions/{fid}/secrets"), json!({ "name": "TOKEN", "value": "s3cret" })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.post(&format!("/api/v1/functions/{fid}/domain"), json!({ "domain": "fn.example.com" })).await;
+    assert_eq!(r.body["status"], "pending", "{}", r.text);
+    let chat = api.post("/api/v1/chats", json!({ "title": "kept chat" })).await.body["chat"]["id"].as_str().unwrap().to_string();
+    let r = api.post("/api/v1/chat", json!({ "message": "Build me a workflow", "model": "regular", "conversation_id": chat })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.post("/api/v1/email/send", json!({ "to": "lead@example.com", "subject": "Hi", "text": "Hello" })).await;
+    assert_eq!(r.body["remaining_today"], 4, "{}", r.text);
+    let r = api.put("/api/v1/functions/billing", json!({ "overage_action": "auto_upgrade", "topup_amount_usd": 40 })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // Let all of that settle, then back up the website (a backup needs a deployed slot).
+    wait_for(&api, &format!("/api/v1/n8n/instances/{n8n_running}"), "/instance/status", "running").await;
+    wait_for(&api, &format!("/api/v1/n8n/instances/{slot_n8n}"), "/instance/status", "running").await;
+    wait_for(&api, &format!("/api/mcp/instances/{slot_site}/deployments"), "/deployments/0/status", "finished").await;
+    wait_for(&api, &format!("/api/v1/whatsapp/sessions/{wa_settled}"), "/status", "connected").await;
+    wait_for(&api, &format!("/api/v1/functions/{fid}/domain"), "/status", "verified").await;
+    let r = api.post(&format!("/api/mcp/instances/{slot_site}/backups"), json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    wait_for(&api, &format!("/api/mcp/instances/{slot_site}/backups"), "/backups/0/status", "completed").await;
+
+    // In flight at shutdown: an n8n instance booting, a session waiting for its scan, a domain verifying.
+    let r = api.post("/api/v1/n8n/instances", n8n_body("Booting n8n", 50, "monthly")).await;
+    assert_eq!(r.body["instance"]["status"], "provisioning", "{}", r.text);
+    let n8n_booting = r.body["instance"].clone();
+    let booting_id = n8n_booting["id"].as_str().unwrap().to_string();
+    let r = api.post("/api/v1/whatsapp/sessions", json!({ "display_name": "Pending shop", "billing_cycle": "monthly" })).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let wa_pending = r.body["instance_name"].as_str().unwrap().to_string();
+    let wa_pending_before = api.get(&format!("/api/v1/whatsapp/sessions/{wa_pending}")).await.body;
+    assert_eq!(wa_pending_before["status"], "pending_scan");
+    let fid2 = api.create_function("verifying-fn", "python312").await;
+    let r = api.post(&format!("/api/v1/functions/{fid2}/domain"), json!({ "domain": "late.example.com" })).await;
+    assert_eq!(r.body["status"], "pending", "{}", r.text);
+
+    // Everything a second start must answer the same.
+    let settled_paths = [
+        "/api/v1/user".to_string(),
+        "/api/v1/credits".to_string(),
+        "/api/v1/functions/limits".to_string(),
+        "/api/v1/functions/billing".to_string(),
+        "/api/v1/email/senders".to_string(),
+        format!("/api/v1/functions/{fid}"),
+        format!("/api/v1/functions/{fid}/secrets"),
+        format!("/api/v1/functions/{fid}/domain"),
+        format!("/api/v1/functions/{fid2}"),
+        format!("/api/v1/chats/{chat}"),
+        "/api/v1/chats".to_string(),
+        format!("/api/v1/n8n/instances/{n8n_running}"),
+        format!("/api/v1/n8n/instances/{n8n_stopped}"),
+        format!("/api/v1/n8n/instances/{n8n_running}/logs"),
+        format!("/api/v1/n8n/instances/{n8n_stopped}/logs"),
+        format!("/api/mcp/instances/{slot_n8n}/status"),
+        format!("/api/mcp/instances/{slot_n8n}/deployments"),
+        format!("/api/mcp/instances/{slot_site}/deployments"),
+        format!("/api/mcp/instances/{slot_site}/backups"),
+        format!("/api/mcp/instances/{slot_site}/logs"),
+        format!("/api/v1/whatsapp/sessions/{wa_settled}"),
+    ];
+    let mut before = Vec::new();
+    for p in &settled_paths {
+        let r = api.get(p).await;
+        assert_eq!(r.status, 200, "{p}: {}", r.text);
+        before.push(r.body);
+    }
+    // Spot checks of the snapshot itself, so that "the same after" means something.
+    assert_eq!(before[0]["user_id"], created.user_id.as_str());
+    assert_eq!(before[1]["credits_remaining"], 49.0, "one chat message cost a credit");
+    assert_eq!(before[2]["functions_tier"], "pro");
+    assert_eq!(before[3]["overage_action"], "auto_upgrade");
+    assert_eq!(before[6]["secrets"].as_array().unwrap().len(), 2, "the override and the workspace secret");
+    assert_eq!(before[9]["chat"]["message_count"], 2);
+    assert_eq!(before[12]["instance"]["status"], "stopped");
+    assert_eq!(before[20]["session_token"], wa_token.as_str());
+    let list = |v: &Value, key: &str| v[key].as_array().unwrap().clone();
+    let hosting_before = list(&api.get("/api/mcp/instances").await.body, "instances");
+    assert_eq!(hosting_before.len(), 6, "3 slots and 3 n8n instances");
+    let n8n_before = list(&api.get("/api/v1/n8n/instances").await.body, "instances");
+    let sessions_before = list(&api.get("/api/v1/whatsapp/sessions").await.body, "sessions");
+    assert_eq!(sessions_before.len(), 2);
+    sb.shutdown().await;
+
+    // While it is down, `add-account` writes another account with a card to the file.
+    let offline_key = format!("fe_{}", "12".repeat(20));
+    flowengine_sandbox::add_account_to_file(&path, &AccountSpec { key: Some(offline_key.clone()), has_card: true, ..AccountSpec::default() })
+        .unwrap();
+
+    let sb = sandbox_with(config()).await;
+    let api = Api::new(&sb).with_key(&key);
+    // The key still works, and every settled answer is the same.
+    let me = api.get("/api/v1/user").await;
+    assert_eq!(me.status, 200, "the key survives a restart: {}", me.text);
+    for (p, b) in settled_paths.iter().zip(&before) {
+        let r = api.get(p).await;
+        assert_eq!(r.status, 200, "{p} after the restart: {}", r.text);
+        // Only the moment of the answer itself may differ.
+        let clock = ["synced_at", "refreshed_at"];
+        assert_eq!(without(&r.body, &clock), without(b, &clock), "{p} after the restart");
+    }
+
+    // Lists: the same instances and sessions in the same order; only the in-flight ones may have moved on.
+    let moving = ["status", "phone_number", "qr_code"];
+    let strip = |items: Vec<Value>| items.iter().map(|i| without(i, &moving)).collect::<Vec<_>>();
+    let hosting_after = list(&api.get("/api/mcp/instances").await.body, "instances");
+    assert_eq!(strip(hosting_after.clone()), strip(hosting_before.clone()));
+    for (a, b) in hosting_after.iter().zip(&hosting_before) {
+        if a["id"] != booting_id.as_str() {
+            assert_eq!(a, b, "hosting instance {} after the restart", b["id"]);
+        }
+    }
+    let empty: Vec<_> = hosting_after.iter().filter(|i| i["service_type"] == "empty").collect();
+    assert_eq!(empty.len(), 1, "the unused slot is still empty");
+    let kinds = |id: &str| hosting_after.iter().find(|i| i["id"] == id).unwrap()["service_type"].clone();
+    assert_eq!(kinds(&slot_n8n), "n8n");
+    assert_eq!(kinds(&slot_site), "website");
+    let site = hosting_after.iter().find(|i| i["id"] == slot_site.as_str()).unwrap();
+    assert_eq!(site["config"], json!({ "dockerImage": "nginx:1.27", "port": 8080, "envVars": { "MODE": "prod" }, "githubRepo": "acme/site" }));
+    assert_eq!(site["domain"], "site.example.com");
+    let n8n_after = list(&api.get("/api/v1/n8n/instances").await.body, "instances");
+    assert_eq!(strip(n8n_after), strip(n8n_before));
+    let sessions_after = list(&api.get("/api/v1/whatsapp/sessions").await.body, "sessions");
+    assert_eq!(strip(sessions_after), strip(sessions_before));
+
+    // What was in flight carries on from where it was.
+    let r = api.get(&format!("/api/v1/n8n/instances/{booting_id}")).await.body;
+    assert_eq!(without(&r["instance"], &["status"]), without(&n8n_booting, &["status"]));
+    wait_for(&api, &format!("/api/v1/n8n/instances/{booting_id}"), "/instance/status", "running").await;
+    let r = api.get(&format!("/api/v1/whatsapp/sessions/{wa_pending}")).await.body;
+    assert_eq!(without(&r, &moving), without(&wa_pending_before, &moving));
+    if r["status"] == "pending_scan" {
+        assert_eq!(r["qr_code"], wa_pending_before["qr_code"], "the same QR code to scan");
+    }
+    let r = wait_for(&api, &format!("/api/v1/whatsapp/sessions/{wa_pending}"), "/status", "connected").await;
+    assert!(r["phone_number"].is_string());
+    wait_for(&api, &format!("/api/v1/functions/{fid2}/domain"), "/status", "verified").await;
+
+    // The card on file is still there: buying more works; the old resources are still usable.
+    assert_eq!(api.post("/api/v1/n8n/instances", n8n_body("After restart", 10, "monthly")).await.status, 201);
+    let m = api.post(&format!("/api/v1/n8n/instances/{n8n_stopped}/manage"), json!({ "action": "start" })).await;
+    assert_eq!(m.body["status"], "running", "{}", m.text);
+    assert_error(&api.post(&format!("/api/v1/functions/{fid2}/domain"), json!({ "domain": "fn.example.com" })).await, 409);
+    let r = api.put(&format!("/api/v1/whatsapp/sessions/{wa_settled}/webhook"), json!({ "webhook_url": "https://hooks.example.com/v2" })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api.post("/api/v1/email/send", json!({ "to": "lead@example.com", "subject": "Again", "text": "Hello" })).await;
+    assert_eq!(r.body["remaining_today"], 3, "the day's count survived: {}", r.text);
+
+    // The account written while the server was down works, card and all.
+    let offline = api.with_key(&offline_key);
+    assert_eq!(offline.get("/api/v1/user").await.status, 200);
+    let r = offline.post("/api/v1/whatsapp/sessions", json!({ "display_name": "Offline", "billing_cycle": "monthly" })).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    sb.shutdown().await;
+}
