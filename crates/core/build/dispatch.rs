@@ -21,7 +21,62 @@ pub fn generate(api: &Api) -> String {
         arm(&mut out, op);
     }
     out.push_str("        other => Err(Error::invalid_argument(\"operation\", format!(\"unknown operation `{other}`\"))),\n    }\n}\n");
+    out.push_str(
+        "\n/// A stream operation's request, its params checked by progenitor's types\n/// (inferred from a never-called closure over the generated method).\n#[allow(clippy::redundant_closure_call, clippy::clone_on_copy, unused_variables)]\npub(crate) fn stream_request_generated(client: &crate::generated::Client, meta: &'static OperationMeta, mut p: Params) -> Result<StreamRequest, Error> {\n    match meta.id {\n",
+    );
+    for op in api.operations.iter().filter(|o| o.stream.is_some() && !o.multipart) {
+        stream_arm(&mut out, op);
+    }
+    out.push_str("        other => Err(Error::invalid_argument(\"operation\", format!(\"{other} is not a stream: use call()\"))),\n    }\n}\n");
     out
+}
+
+/// progenitor's argument order: path params in path order, then query and
+/// header params by name.
+fn ordered_params(op: &Operation) -> Vec<&flowengine_codegen::Param> {
+    let mut path: Vec<_> = op.params.iter().filter(|p| p.location == Location::Path).collect();
+    path.sort_by_key(|p| op.path.find(&format!("{{{}}}", p.name)).unwrap_or(usize::MAX));
+    let mut query: Vec<_> = op.params.iter().filter(|p| p.location == Location::Query).collect();
+    query.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut header: Vec<_> = op.params.iter().filter(|p| p.location == Location::Header).collect();
+    header.sort_by(|a, b| a.name.cmp(&b.name));
+    path.into_iter().chain(query).chain(header).collect()
+}
+
+/// One arm of `stream_request_generated`: each param is decoded into the type
+/// progenitor's method takes (so the same validation as `call`), then put
+/// into a hand-built request (progenitor's copy of a stream operation may
+/// answer JSON, see adapt.rs, so its method is never sent).
+fn stream_arm(out: &mut String, op: &Operation) {
+    let _ = writeln!(out, "        {} => {{", lit(&op.id));
+    let mut args = Vec::new();
+    let mut sets = Vec::new();
+    for (i, p) in ordered_params(op).iter().enumerate() {
+        let var = format!("a{i}");
+        let value = by_value(&p.schema);
+        if p.required {
+            let _ = writeln!(out, "            let {var} = p.take_required({})?;", lit(&p.name));
+            args.push(if value { format!("{var}.clone()") } else { format!("&{var}") });
+            sets.push(format!("            r.set({}, &{var})?;", lit(&p.name)));
+        } else {
+            let _ = writeln!(out, "            let {var}: Option<_> = p.take_optional({})?;", lit(&p.name));
+            args.push(if value { format!("{var}.clone()") } else { format!("{var}.as_ref()") });
+            sets.push(format!("            if let Some(v) = &{var} {{ r.set({}, v)?; }}", lit(&p.name)));
+        }
+    }
+    if op.body.is_some() {
+        let _ = writeln!(out, "            let body = p.take_body()?;");
+        args.push("&body".into());
+    }
+    let _ = writeln!(out, "            let _types = || {{ let _ = client.{}({}); }};", op.id.to_snake_case(), args.join(", "));
+    let _ = writeln!(out, "            let mut r = StreamRequest::new(meta);");
+    for s in sets {
+        let _ = writeln!(out, "{s}");
+    }
+    if op.body.is_some() {
+        let _ = writeln!(out, "            r.set_body(&body)?;");
+    }
+    let _ = writeln!(out, "            Ok(r)\n        }}");
 }
 
 fn lit(s: &str) -> String {
@@ -119,16 +174,9 @@ fn arm(out: &mut String, op: &Operation) {
         let _ = writeln!(out, "            let _ = (client, p);\n            Err(Error::invalid_argument(\"operation\", \"{} answers a stream: use stream()\"))\n        }}", op.id);
         return;
     }
-    // progenitor's argument order: path params in path order, then query and
-    // header params by name, then the body.
-    let mut path: Vec<_> = op.params.iter().filter(|p| p.location == Location::Path).collect();
-    path.sort_by_key(|p| op.path.find(&format!("{{{}}}", p.name)).unwrap_or(usize::MAX));
-    let mut query: Vec<_> = op.params.iter().filter(|p| p.location == Location::Query).collect();
-    query.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut header: Vec<_> = op.params.iter().filter(|p| p.location == Location::Header).collect();
-    header.sort_by(|a, b| a.name.cmp(&b.name));
+    // Then the body.
     let mut args = Vec::new();
-    for (i, p) in path.iter().chain(query.iter()).chain(header.iter()).enumerate() {
+    for (i, p) in ordered_params(op).iter().enumerate() {
         let var = format!("a{i}");
         let value = by_value(&p.schema);
         if p.required {

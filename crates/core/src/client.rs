@@ -163,26 +163,39 @@ impl Client {
         for (k, v) in stream_meta.when {
             params.insert((*k).to_string(), serde_json::from_str(v).unwrap_or(Value::Null));
         }
-        let mut p = dispatch::Params::new(meta, Value::Object(params))?;
+        let p = dispatch::Params::new(meta, Value::Object(params))?;
+        let mut request = dispatch::stream_request_generated(&self.inner.api, meta, p)?;
+        let transport = self.transport();
+        let mut url = reqwest::Url::parse(&format!("{}{}", transport.base_url, request.path))
+            .map_err(|e| Error::invalid_argument("base_url", format!("cannot build the URL of {}: {e}", meta.id)))?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query.iter());
+        }
         match stream_meta.items {
+            // The log tail reconnects by itself, resuming with Last-Event-ID.
+            "log_lines" if meta.method.eq_ignore_ascii_case("get") && request.body.is_none() => {
+                let last = request.take_header("Last-Event-ID");
+                Ok(stream::log_tail(transport.clone(), url.to_string(), last))
+            }
             "chat_chunks" => {
-                let body: generated::types::ChatRequest = p.take_body()?;
-                let resp = match self.inner.api.chat(&body).await {
-                    Ok(r) => r,
-                    Err(e) => return Err(Error::from_progenitor(e).await),
-                };
+                let method = http::Method::from_bytes(meta.method.to_ascii_uppercase().as_bytes())
+                    .map_err(|e| Error::invalid_argument("operation", format!("{}: bad method in the spec: {e}", meta.id)))?;
+                let mut builder = transport.http.request(method, url).header(http::header::ACCEPT, "text/event-stream");
+                for (name, value) in &request.headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                if let Some(body) = &request.body {
+                    builder = builder.json(body);
+                }
+                let req = builder.build().map_err(Error::from_reqwest)?;
+                let resp = transport.execute(req, crate::transport::Shape::Stream).await.map_err(Error::from_reqwest)?;
+                if resp.status().as_u16() >= 400 {
+                    return Err(Error::from_response(resp).await);
+                }
                 let headers = resp.headers().clone();
-                let body: BoxStream<'static, Result<bytes::Bytes, reqwest::Error>> = resp.into_inner().into_inner().boxed();
-                Ok(stream::chat_from_response(&headers, body))
+                Ok(stream::chat_from_response(&headers, resp.bytes_stream().boxed()))
             }
-            "log_lines" => {
-                let id: generated::types::GetFunctionLogsId = p.take_required("id")?;
-                let last: Option<String> = p.take_optional("Last-Event-ID")?;
-                let path = meta.path.replace("{id}", &url_segment(&id));
-                let url = format!("{}{}?tail=true", self.transport().base_url, path);
-                Ok(stream::log_tail(self.transport().clone(), url, last))
-            }
-            other => Err(Error::invalid_argument("operation", format!("unsupported stream kind `{other}`"))),
+            other => Err(Error::invalid_argument("operation", format!("{}: no stream reader for `{other}` items with {} (chat_chunks; log_lines over GET)", meta.id, meta.method))),
         }
     }
 
@@ -239,6 +252,6 @@ pub async fn collect_chat(mut s: EventStream) -> Result<ChatReply, Error> {
 }
 
 /// Percent-encodes one path segment.
-fn url_segment(s: &str) -> String {
+pub(crate) fn url_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }

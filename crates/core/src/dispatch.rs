@@ -6,6 +6,7 @@
 //! checks typify does not make.
 use crate::error::Error;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,4 +243,47 @@ pub async fn call(client: &crate::generated::Client, operation_id: &str, params:
     }
     let params = Params::new(meta, params)?;
     dispatch_generated(client, meta, params).await
+}
+
+/// A stream operation's request, built from its checked params: the path with
+/// its params filled in, the query and header params, and the JSON body.
+#[derive(Debug)]
+pub struct StreamRequest {
+    pub meta: &'static OperationMeta,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl StreamRequest {
+    pub(crate) fn new(meta: &'static OperationMeta) -> StreamRequest {
+        StreamRequest { meta, path: meta.path.to_string(), query: Vec::new(), headers: Vec::new(), body: None }
+    }
+
+    /// Puts a checked param where the spec says it goes.
+    pub(crate) fn set<T: Serialize>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        let text = match serde_json::to_value(value).map_err(|e| Error::invalid_argument(name, format!("`{name}`: {e}")))? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        match self.meta.params.iter().find(|p| p.name == name).map(|p| p.location) {
+            Some(Location::Path) => self.path = self.path.replace(&format!("{{{name}}}"), &crate::client::url_segment(&text)),
+            Some(Location::Query) => self.query.push((name.to_string(), text)),
+            Some(Location::Header) => self.headers.push((name.to_string(), text)),
+            None => return Err(Error::invalid_argument(name, format!("{} has no parameter `{name}`", self.meta.id))),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_body<T: Serialize>(&mut self, body: &T) -> Result<(), Error> {
+        self.body = Some(serde_json::to_value(body).map_err(|e| Error::invalid_argument("body", format!("the body: {e}")))?);
+        Ok(())
+    }
+
+    /// Removes a header param (case-insensitively), e.g. `Last-Event-ID`.
+    pub fn take_header(&mut self, name: &str) -> Option<String> {
+        let at = self.headers.iter().position(|(k, _)| k.eq_ignore_ascii_case(name))?;
+        Some(self.headers.remove(at).1)
+    }
 }
