@@ -278,12 +278,74 @@ async fn every_scenario_passes_through_the_narrow_waist() {
     println!("{} scenario files, {total} steps passed", files.len());
 }
 
-/// Every operation of the spec appears in at least one scenario, and every
-/// documented error status of each operation is exercised somewhere.
+/// The helpers whose every request is one operation: an error status they
+/// meet is that operation's. (`deploy_folder` also polls `getFunction` and
+/// PUTs to the storage host, so its statuses are not attributed.)
+const HELPER_OPERATION: &[(&str, &str)] = &[("upload_folder", "uploadFunctionFolder"), ("chat_send", "chat"), ("chats_iter", "listChats")];
+
+/// The (operationId, status) error responses the spec declares, and the
+/// operations that take a path parameter (an id).
+fn declared_errors() -> (std::collections::BTreeSet<(String, u64)>, std::collections::BTreeSet<String>) {
+    let spec: Value = serde_yaml::from_str(&std::fs::read_to_string(root().join("openapi/flowengine.yaml")).unwrap()).unwrap();
+    let resolve = |p: &Value| -> Value {
+        match p.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.strip_prefix("#/components/parameters/").unwrap_or_else(|| panic!("unexpected $ref {r}"));
+                spec["components"]["parameters"][name].clone()
+            }
+            None => p.clone(),
+        }
+    };
+    let (mut declared, mut with_id) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for item in spec["paths"].as_object().unwrap().values() {
+        let shared = item["parameters"].as_array().cloned().unwrap_or_default();
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let id = op["operationId"].as_str().unwrap().to_string();
+            for status in op["responses"].as_object().unwrap().keys() {
+                if let Ok(s) = status.parse::<u64>() {
+                    if s >= 400 {
+                        declared.insert((id.clone(), s));
+                    }
+                }
+            }
+            let params = shared.iter().chain(op["parameters"].as_array().into_iter().flatten());
+            if params.map(&resolve).any(|p| p["in"] == "path") {
+                with_id.insert(id);
+            }
+        }
+    }
+    (declared, with_id)
+}
+
+/// The declared error responses the scenarios reach: the number below may
+/// only grow (raise it when a scenario adds one).
+const EXERCISED_FLOOR: usize = 129;
+
+/// Required responses (an operation's 401, or 404 for an id) that no scenario
+/// can assert yet, and why. A gap that a scenario comes to exercise fails the
+/// test until it is taken off this list.
+const KNOWN_GAPS: &[(&str, u64, &str)] = &[(
+    "uploadFunctionFolder",
+    401,
+    "the sandbox answers 401 before reading the multipart body and closes the connection; the core, still \
+     writing the body, then often reports `connection: ... error writing a body to connection: Broken pipe` \
+     instead of the 401 (every time against this test's in-process sandbox)",
+)];
+
+/// Every operation of the spec appears in at least one scenario; every
+/// operation is refused a wrong key (401), and every operation that takes an
+/// id and declares 404 is asked for one that does not exist; every (operation,
+/// status) a scenario expects is one the spec declares, and the number of
+/// declared error responses exercised does not drop.
 #[test]
 fn scenarios_cover_every_operation() {
-    let mut used = std::collections::HashSet::new();
-    let mut statuses = std::collections::BTreeSet::new();
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
+    let mut used = HashSet::new();
+    let mut statuses = BTreeSet::new();
+    let mut exercised: BTreeSet<(String, u64)> = BTreeSet::new();
     for entry in std::fs::read_dir(root().join("tests/scenarios")).unwrap() {
         let p = entry.unwrap().path();
         if p.extension().is_none_or(|e| e != "yaml") {
@@ -292,16 +354,24 @@ fn scenarios_cover_every_operation() {
         let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         for s in doc["scenarios"].as_array().unwrap() {
             for step in s["steps"].as_array().unwrap() {
+                let mut op = None;
                 for k in ["op", "stream"] {
-                    if let Some(op) = step[k].as_str() {
-                        used.insert(op.to_string());
+                    if let Some(o) = step[k].as_str() {
+                        used.insert(o.to_string());
+                        op = Some(o.to_string());
                     }
-                }
-                if let Some(status) = step["error"]["status"].as_u64() {
-                    statuses.insert(status);
                 }
                 if step["helper"] == "upload_folder" {
                     used.insert("uploadFunctionFolder".to_string());
+                }
+                if let Some(h) = step["helper"].as_str() {
+                    op = HELPER_OPERATION.iter().find(|(name, _)| *name == h).map(|(_, o)| o.to_string());
+                }
+                if let Some(status) = step["error"]["status"].as_u64() {
+                    statuses.insert(status);
+                    if let Some(op) = op {
+                        exercised.insert((op, status));
+                    }
                 }
             }
         }
@@ -312,5 +382,45 @@ fn scenarios_cover_every_operation() {
     let documented = [400, 401, 402, 403, 404, 409, 429, 500];
     let unmet: Vec<u64> = documented.into_iter().filter(|s| !statuses.contains(s)).collect();
     assert!(unmet.is_empty(), "documented error statuses without a scenario: {unmet:?}");
-    println!("{} operations and {} error statuses covered by scenarios", used.len(), statuses.len());
+
+    let (declared, with_id) = declared_errors();
+    let undeclared: Vec<_> = exercised.difference(&declared).collect();
+    assert!(undeclared.is_empty(), "scenarios expect error statuses their operation does not declare: {undeclared:?}");
+    let gap = |op: &str, s: u64| KNOWN_GAPS.iter().any(|(o, g, _)| *o == op && *g == s);
+    let closed: Vec<_> = KNOWN_GAPS.iter().filter(|(op, s, _)| exercised.contains(&(op.to_string(), *s))).collect();
+    assert!(closed.is_empty(), "known gaps that scenarios now exercise (take them off KNOWN_GAPS): {closed:?}");
+    let unmet = |status: u64, applies: &dyn Fn(&str) -> bool| -> Vec<&String> {
+        declared
+            .iter()
+            .filter(|(op, s)| *s == status && applies(op) && !exercised.contains(&(op.clone(), status)) && !gap(op, status))
+            .map(|(op, _)| op)
+            .collect()
+    };
+    let no_401 = unmet(401, &|_| true);
+    assert!(no_401.is_empty(), "operations never sent a wrong key (401): {no_401:?}");
+    let no_404 = unmet(404, &|op| with_id.contains(op));
+    assert!(no_404.is_empty(), "operations that take an id never asked for a missing one (404): {no_404:?}");
+
+    let mut by_status: BTreeMap<u64, (usize, usize)> = BTreeMap::new();
+    for (op, s) in &declared {
+        let e = by_status.entry(*s).or_default();
+        e.1 += 1;
+        if exercised.contains(&(op.clone(), *s)) {
+            e.0 += 1;
+        }
+    }
+    let breakdown: Vec<String> = by_status.iter().map(|(s, (n, m))| format!("{s}: {n}/{m}")).collect();
+    println!(
+        "{} operations and {} error statuses covered by scenarios; {} of {} declared error responses exercised ({})",
+        used.len(),
+        statuses.len(),
+        exercised.len(),
+        declared.len(),
+        breakdown.join(", ")
+    );
+    assert!(
+        exercised.len() >= EXERCISED_FLOOR,
+        "{} declared error responses exercised, fewer than the {EXERCISED_FLOOR} reached before",
+        exercised.len()
+    );
 }
