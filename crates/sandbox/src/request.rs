@@ -93,13 +93,42 @@ fn invalid(op: &Operation, v: Violation, location: Location) -> ApiError {
     ApiError::bad_request(v.field, v.message)
 }
 
+/// Reads a rejected request's body to its end (at most [`DRAIN_LIMIT`] bytes,
+/// for at most [`DRAIN_TIME`]) before the answer: a server that closes with
+/// unread bytes makes the kernel reset the connection, and a client still
+/// sending a large body (a folder upload) then loses the answer to a broken
+/// pipe. Front ends of hosted APIs read the body too.
+async fn drain(req: Request) {
+    use futures::StreamExt;
+    let mut body = req.into_body().into_data_stream();
+    let mut read = 0usize;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(chunk)) = body.next().await {
+            read += chunk.len();
+            if read > DRAIN_LIMIT {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+const DRAIN_LIMIT: usize = 128 << 20;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn run(
     st: &AppState,
     op: &Arc<Operation>,
     raw: Result<RawPathParams, RawPathParamsRejection>,
     req: Request,
 ) -> ApiResult {
-    let account = auth::authenticate(st, req.headers()).await?;
+    let account = match auth::authenticate(st, req.headers()).await {
+        Ok(account) => account,
+        Err(e) => {
+            drain(req).await;
+            return Err(e);
+        }
+    };
     let spec = &st.spec;
 
     // axum has percent-decoded the path parameters already; invalid UTF-8 is a rejection.
