@@ -98,7 +98,7 @@ fn every_operation_is_complete() {
             }
         }
         let secured = op.raw.get("security").or(api.raw.get("security"));
-        if secured.and_then(|s| s.as_array()).map_or(true, |s| s.is_empty()) {
+        if secured.and_then(|s| s.as_array()).is_none_or(|s| s.is_empty()) {
             problems.push(format!("{at}: no bearer security"));
         }
         let success_types = success["content"].as_object().map_or(0, |c| c.len());

@@ -22,7 +22,7 @@ pub fn generate(api: &Api) -> String {
     }
     out.push_str("        other => Err(Error::invalid_argument(\"operation\", format!(\"unknown operation `{other}`\"))),\n    }\n}\n");
     out.push_str(
-        "\n/// A stream operation's request, its params checked by progenitor's types\n/// (inferred from a never-called closure over the generated method).\n#[allow(clippy::redundant_closure_call, clippy::clone_on_copy, unused_variables)]\npub(crate) fn stream_request_generated(client: &crate::generated::Client, meta: &'static OperationMeta, mut p: Params) -> Result<StreamRequest, Error> {\n    match meta.id {\n",
+        "\n/// A stream operation's request, its params checked by progenitor's types\n/// (inferred from a never-called closure over the generated method).\n#[allow(clippy::redundant_closure_call, clippy::clone_on_copy, clippy::let_underscore_future, unused_variables)]\npub(crate) fn stream_request_generated(client: &crate::generated::Client, meta: &'static OperationMeta, mut p: Params) -> Result<StreamRequest, Error> {\n    match meta.id {\n",
     );
     for op in api.operations.iter().filter(|o| o.stream.is_some() && !o.multipart) {
         stream_arm(&mut out, op);

@@ -44,6 +44,8 @@ fn pick<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
             let (k, want) = filter.split_once('=').expect("key=value filter");
             cur = cur.get(name)?.as_array()?.iter().find(|item| match item.get(k) {
                 Some(Value::String(s)) => s == want,
+                // A number or boolean is matched by its JSON text (`[index=0]`).
+                #[allow(clippy::cmp_owned)]
                 Some(other) => other.to_string() == want,
                 None => false,
             })?;
