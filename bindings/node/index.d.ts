@@ -1900,6 +1900,16 @@ export interface FunctionsAPI {
    * @throws {InternalServerError} on HTTP 500
    */
   deployFolder(id: string, path: string, options?: DeployFolderOptions): Promise<DeployOutcome>;
+  /**
+   * Packs a folder the way `deployFolder` would, without any request (no key needed).
+   *
+   * The ignore files (`.gitignore`, `.feignore`) and every upload limit are applied first. With `dryRun` nothing is written: the result lists every file that would be uploaded. Otherwise the deterministic .tar.gz goes to `output`, or into `tarball` when no output is given. `signal` aborts. The same as the package's `packFolder` and `fe.packFolder`.
+   *
+   * @param path The folder to pack.
+   * @param options `dryRun`, `output`, `ignore` (more gitignore-style patterns), `signal`.
+   * @throws {InvalidArgumentError} when the folder is missing or breaks a limit (`field` names the offending file)
+   */
+  packFolder(path: string, options?: PackFolderOptions): Promise<PackResult>;
 }
 
 /** `fe.functions.billing` */

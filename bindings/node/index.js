@@ -413,6 +413,11 @@ class FunctionsAPI {
   deployFolder(id, path, options) {
     return this.#c.deployFolder(id, path, options);
   }
+
+  /** Packs a folder the way `deployFolder` would, without any request (no key needed). */
+  packFolder(path, options) {
+    return packFolder(path, options);
+  }
 }
 
 class InstancesAPI {

@@ -15,7 +15,6 @@ import {
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
-  packFolder,
   type ChatChunk,
   type ChatSummary,
   type DeployProgress,
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
   console.log(`${functions.length} functions; ${fn.name} is ${fn.status}`);
   await fe.functions.update(fn.id, { timeoutSeconds: 120, cpuThrottling: false });
 
-  const plan = await packFolder(folder, { dryRun: true });
+  const plan = await fe.functions.packFolder(folder, { dryRun: true });
   console.log(`${plan.fileCount} files, ${plan.totalBytes} bytes to deploy`);
   const outcome = await fe.functions.deployFolder(fn.id, folder, {
     wait: true,
@@ -182,6 +181,8 @@ function refused(fe: FlowEngine): void {
   void fe.functions.secrets.set({ id: 'x', name: 'A', value: 'b' });
   // @ts-expect-error durations are numbers (ms)
   new FlowEngine({ timeout: '2s' });
+  // @ts-expect-error pack options are camelCase (dryRun)
+  void fe.functions.packFolder('.', { dry_run: true });
 }
 void refused;
 

@@ -51,7 +51,7 @@ test('every operation of the spec is a method of its group', () => {
   }
   // DESIGN.md's table, camelCased.
   const table = {
-    functions: ['list', 'create', 'get', 'update', 'delete', 'requestUpload', 'deploy', 'deployFolder', 'uploadFolder', 'deployGithub', 'forkTemplate', 'usage', 'limits'],
+    functions: ['list', 'create', 'get', 'update', 'delete', 'requestUpload', 'deploy', 'deployFolder', 'uploadFolder', 'deployGithub', 'forkTemplate', 'usage', 'limits', 'packFolder'],
     'functions.source': ['get', 'update'],
     'functions.logs': ['list', 'tail'],
     'functions.secrets': ['list', 'set', 'delete'],

@@ -1,6 +1,7 @@
 'use strict';
 // The folder helpers against the sandbox: deployFolder (progress, wait,
-// failure), uploadFolder, and packFolder (dry run, tarball, limits).
+// failure), uploadFolder, and packFolder (dry run, tarball, limits; the same
+// helper as fe.packFolder and fe.functions.packFolder).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
@@ -96,6 +97,26 @@ test('packFolder: a dry run lists the files; a pack is a deterministic .tar.gz',
   const written = await packFolder(HELLO, { output: out });
   assert.equal(written.tarball, undefined);
   assert.deepEqual(fs.readFileSync(out), Buffer.from(a.tarball));
+});
+
+test('fe.functions.packFolder is packFolder in the functions group (as Python has fe.functions.pack_folder)', async () => {
+  const offline = new FlowEngine({ apiKey: 'fe_x', baseURL: 'http://127.0.0.1:9', configFile: '/nonexistent/config.json' });
+  const viaGroup = await offline.functions.packFolder(HELLO, { dryRun: true });
+  const viaClient = await fe.packFolder(HELLO, { dryRun: true });
+  const viaPackage = await packFolder(HELLO, { dryRun: true });
+  assert.deepEqual(viaGroup.files.map((f) => f.path), ['.gitignore', 'index.js', 'package.json']);
+  assert.deepEqual(viaGroup.files, viaClient.files);
+  assert.deepEqual(viaGroup, viaPackage);
+  assert.equal(viaGroup.tarball, undefined);
+  const ignored = await offline.functions.packFolder(HELLO, { dryRun: true, ignore: ['package.json'] });
+  assert.deepEqual(ignored.files.map((f) => f.path), ['.gitignore', 'index.js']);
+  const a = await offline.functions.packFolder(HELLO);
+  const b = await packFolder(HELLO);
+  assert.deepEqual(Buffer.from(a.tarball), Buffer.from(b.tarball), 'same folder, same bytes');
+  const wrong = await offline.functions.packFolder(HELLO, { dry_run: true }).then(() => null, (e) => e);
+  assert.ok(wrong instanceof InvalidArgumentError, 'unknown options are refused');
+  const aborted = await offline.functions.packFolder(HELLO, { signal: AbortSignal.abort() }).then(() => null, (e) => e);
+  assert.equal(aborted && aborted.name, 'AbortError', 'an aborted signal rejects, packing nothing');
 });
 
 test('packFolder checks the limits before anything, naming the offending file', async () => {

@@ -12,7 +12,9 @@ For each operation and each of its `x-sdk-also` methods it checks that:
   optional ones have a default;
 - its shape matches its kind: `async throws` for calls, an
   `AsyncThrowingStream` for streams, `ChatReply` for collect;
-that every component schema of the spec has a Swift type, and that every
+that each local helper (no operation of the spec: `fe.functions.packFolder`)
+is in its group with the parameters and result of its static counterpart
+(`FlowEngine.packFolder`); that every component schema of the spec has a Swift type, and that every
 type named in a property, parameter or result of the typed layer resolves to
 a declared type (nested names looked up from the enclosing type outwards).
 
@@ -29,6 +31,9 @@ import yaml
 
 METHODS = ("get", "post", "put", "patch", "delete")
 RENAMES = {"Error": "ErrorBody"}
+# Helpers that are no operation (local work): group -> methods, each also a
+# static method of `FlowEngine` whose parameters and result it must repeat.
+LOCAL_HELPERS = {"functions": ["packFolder"]}
 
 
 def camel(s: str) -> str:
@@ -161,6 +166,27 @@ def main() -> int:
                 if len(problems) > before:
                     bad += 1
 
+    # Local helpers: in their group, as the static method of `FlowEngine` (the
+    # class and its extensions) takes them.
+    engine_fns = [f for d in decls if d["name"] == "FlowEngine" for f in d.get("functions", [])]
+    shape = lambda f: ([(a["label"], a["name"], a["type"], a["default"]) for a in f["params"]], f["async"], f["throws"], f["returns"])
+    for group, helpers in LOCAL_HELPERS.items():
+        for name in helpers:
+            checked += 1
+            before = len(problems)
+            where = f"{group}.{name} (local helper)"
+            static = next((f for f in engine_fns if f["name"] == name), None)
+            t = group_type(group)
+            fn = next((f for f in (t or {}).get("functions", []) if f["name"] == name), None)
+            if static is None:
+                problems.append(f"{where}: FlowEngine has no func `{name}`")
+            elif t is not None and fn is None:
+                problems.append(f"{where}: {t['name']} has no func `{name}`")
+            elif fn is not None and shape(fn) != shape(static):
+                problems.append(f"{where}: {shape(fn)} differs from FlowEngine.{name}'s {shape(static)}")
+            if len(problems) > before:
+                bad += 1
+
     # Every type named in a declaration resolves: a declared type (nested names
     # looked up from the enclosing type outwards, as Swift does) or a known one.
     known = {"String", "Int", "Double", "Bool", "Data", "Error", "Void", "TimeInterval", "AsyncThrowingStream", "Sendable",
@@ -207,6 +233,7 @@ def main() -> int:
         print(f"swift methods: {p}", file=sys.stderr)
     print(
         f"swift methods: {checked - bad}/{checked} public methods of {ops} operations "
+        f"and {sum(map(len, LOCAL_HELPERS.values()))} local helper "
         f"present with their arguments; {len(schemas) - len(missing_models)}/{len(schemas)} schemas have a Swift type; "
         f"{refs - len(unresolved)}/{refs} type references resolve"
     )

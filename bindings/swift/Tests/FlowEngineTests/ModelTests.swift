@@ -123,4 +123,24 @@ final class ModelTests: XCTestCase {
         let packed = try await FlowEngine.packFolder(dir.path)
         XCTAssertEqual(packed.tarball?.prefix(2), Data([0x1f, 0x8b]))
     }
+
+    func testFunctionsPackFolderIsTheStaticOne() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fe-pack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("exports.handler = () => 1;\n".utf8).write(to: dir.appendingPathComponent("index.js"))
+        try Data("{}\n".utf8).write(to: dir.appendingPathComponent("package.json"))
+        // No request is made: the client needs no reachable server.
+        let fe = try FlowEngine(apiKey: "fe_x", baseURL: "http://127.0.0.1:9", configFile: "/nonexistent")
+        let dry = try await fe.functions.packFolder(dir.path, dryRun: true)
+        let staticDry = try await FlowEngine.packFolder(dir.path, dryRun: true)
+        XCTAssertEqual(dry.summary.files.map(\.path), staticDry.summary.files.map(\.path))
+        XCTAssertEqual(dry.summary.files.map(\.path), ["index.js", "package.json"])
+        XCTAssertNil(dry.tarball)
+        let ignored = try await fe.functions.packFolder(dir.path, dryRun: true, ignore: ["package.json"])
+        XCTAssertEqual(ignored.summary.fileCount, 1)
+        let packed = try await fe.functions.packFolder(dir.path)
+        let staticPacked = try await FlowEngine.packFolder(dir.path)
+        XCTAssertEqual(packed.tarball, staticPacked.tarball, "same folder, same bytes")
+    }
 }

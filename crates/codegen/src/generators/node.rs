@@ -33,6 +33,33 @@ const RESERVED: &[&str] = &[
 /// The hand-written helpers the generator knows (`x-sdk-also` kind `helper`).
 const HELPERS: &[&str] = &["deploy_folder"];
 
+/// Hand-written helpers that are no operation at all (local work), by group:
+/// (group, snake_case name). Each is bound in its group like the helpers of
+/// the spec (`fe.functions.packFolder`), over its function in lib/core.js.
+const LOCAL_HELPERS: &[(&str, &str)] = &[("functions", "pack_folder")];
+
+/// One local helper: its arguments, the body of its method in index.js, its
+/// TypeScript signature and its JSDoc.
+fn local_helper(name: &str) -> (&'static str, &'static str, &'static str, Vec<String>) {
+    match name {
+        "pack_folder" => (
+            "path, options",
+            "return packFolder(path, options);",
+            "packFolder(path: string, options?: PackFolderOptions): Promise<PackResult>",
+            vec![
+                "Packs a folder the way `deployFolder` would, without any request (no key needed).".into(),
+                String::new(),
+                "The ignore files (`.gitignore`, `.feignore`) and every upload limit are applied first. With `dryRun` nothing is written: the result lists every file that would be uploaded. Otherwise the deterministic .tar.gz goes to `output`, or into `tarball` when no output is given. `signal` aborts. The same as the package's `packFolder` and `fe.packFolder`.".into(),
+                String::new(),
+                "@param path The folder to pack.".into(),
+                "@param options `dryRun`, `output`, `ignore` (more gitignore-style patterns), `signal`.".into(),
+                "@throws {InvalidArgumentError} when the folder is missing or breaks a limit (`field` names the offending file)".into(),
+            ],
+        ),
+        other => panic!("node codegen: unknown local helper {other}: write it in bindings/node/lib/core.js and bind it here"),
+    }
+}
+
 pub fn generate(api: &Api) -> Vec<(String, String)> {
     let g = Gen::new(api);
     vec![
@@ -183,7 +210,21 @@ impl<'a> Gen<'a> {
         let methods: Vec<Method> = surface::public_methods(api, HELPERS, "node", "bindings/node/lib/core.js").into_iter().map(|pm| Gen::from_public(api, pm)).collect();
         let names: Vec<(String, String)> = methods.iter().map(|m| (m.group.clone(), m.name.clone())).collect();
         let groups = surface::group_tree(&names, "node");
-        Gen { api, methods, groups }
+        let g = Gen { api, methods, groups };
+        for (group, name) in LOCAL_HELPERS {
+            let list = g.groups.get(*group).unwrap_or_else(|| panic!("node codegen: local helper {name}: no group {group}"));
+            assert!(!list.iter().any(|&i| g.methods[i].name == *name), "node codegen: {group}.{name} is both an operation's method and a local helper");
+            assert!(
+                !g.children(group).iter().any(|c| c.rsplit('.').next().unwrap().to_lower_camel_case() == name.to_lower_camel_case()),
+                "node codegen: {group}.{name} is both a group and a local helper"
+            );
+        }
+        g
+    }
+
+    /// The local helpers of `group` (snake_case names).
+    fn local_helpers(group: &str) -> impl Iterator<Item = &'static str> + '_ {
+        LOCAL_HELPERS.iter().filter(move |(g, _)| *g == group).map(|(_, n)| *n)
     }
 
     fn options(api: &Api, op: &Operation, exclude: &[String]) -> Vec<Opt> {
@@ -500,6 +541,11 @@ impl<'a> Gen<'a> {
                 jsdoc(&mut out, "  ", &self.method_doc(m));
                 let _ = writeln!(out, "  {};", self.signature(m));
             }
+            for name in Gen::local_helpers(group) {
+                let (_, _, signature, doc) = local_helper(name);
+                jsdoc(&mut out, "  ", &doc);
+                let _ = writeln!(out, "  {signature};");
+            }
             let _ = writeln!(out, "}}\n");
         }
 
@@ -644,6 +690,14 @@ impl<'a> Gen<'a> {
                     Kind::Helper(h) => panic!("node codegen: unknown helper {h}"),
                 };
                 let _ = writeln!(out, "  {}({}) {{", m.js_name(), args.join(", "));
+                let _ = writeln!(out, "    {body}");
+                let _ = writeln!(out, "  }}");
+            }
+            for name in Gen::local_helpers(group) {
+                let (args, body, _, doc) = local_helper(name);
+                let _ = writeln!(out);
+                let _ = writeln!(out, "  /** {} */", doc[0].replace("*/", "*\\/"));
+                let _ = writeln!(out, "  {}({args}) {{", name.to_lower_camel_case());
                 let _ = writeln!(out, "    {body}");
                 let _ = writeln!(out, "  }}");
             }

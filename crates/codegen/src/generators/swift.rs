@@ -52,6 +52,35 @@ const NESTED_RESERVED: &[&str] = &["Type", "Protocol", "Self", "CodingKeys", "Er
 /// The hand-written helpers the generator knows (`x-sdk-also` kind `helper`).
 const HELPERS: &[&str] = &["deploy_folder"];
 
+/// Hand-written helpers that are no operation at all (local work), by group:
+/// (group, snake_case name). Each is bound in its group like the helpers of
+/// the spec (`fe.functions.packFolder`), over its function in Core.swift.
+const LOCAL_HELPERS: &[(&str, &str)] = &[("functions", "pack_folder")];
+
+/// One local helper: its arguments, its result, the body of its method and its doc.
+fn local_helper(name: &str) -> (Vec<&'static str>, &'static str, &'static str, Vec<String>) {
+    match name {
+        "pack_folder" => (
+            vec!["_ path: String", "dryRun: Bool = false", "output: String? = nil", "ignore: [String] = []"],
+            "async throws -> PackedFolder",
+            "return try await FlowEngine.packFolder(path, dryRun: dryRun, output: output, ignore: ignore)",
+            vec![
+                "Packs a folder the way `deployFolder` would, without any request (no key needed).".into(),
+                String::new(),
+                "The ignore files (`.gitignore`, `.feignore`) and every upload limit are applied first. With `dryRun` nothing is written: the summary lists every file that would be uploaded. Otherwise the deterministic .tar.gz goes to `output`, or into `tarball` when no output is given. Cancelling the task stops it. The same as the static `FlowEngine.packFolder`.".into(),
+                String::new(),
+                "- Parameters:".into(),
+                "  - path: The folder to pack.".into(),
+                "  - dryRun: Only check the folder and list what would be packed.".into(),
+                "  - output: Write the .tar.gz to this file instead of returning it as `tarball`.".into(),
+                "  - ignore: More gitignore-style patterns to leave out (on top of `.gitignore` and `.feignore`).".into(),
+                "- Throws: `FlowEngineError`: `.invalidArgument` when the folder is missing or breaks a limit (`field` names the offending file)".into(),
+            ],
+        ),
+        other => panic!("swift codegen: unknown local helper {other}: write it in Sources/FlowEngine/Core.swift and bind it here"),
+    }
+}
+
 pub fn generate(api: &Api) -> Vec<(String, String)> {
     let g = Gen::new(api);
     vec![(format!("{DIR}/Models.swift"), g.models()), (format!("{DIR}/Client.swift"), g.client())]
@@ -257,7 +286,21 @@ impl<'a> Gen<'a> {
         let methods: Vec<Method> = surface::public_methods(api, HELPERS, "swift", "Sources/FlowEngine/Core.swift").into_iter().map(|pm| Gen::from_public(api, pm)).collect();
         let names: Vec<(String, String)> = methods.iter().map(|m| (m.group.clone(), m.name.clone())).collect();
         let groups = surface::group_tree(&names, "swift");
-        Gen { api, methods, groups }
+        let g = Gen { api, methods, groups };
+        for (group, name) in LOCAL_HELPERS {
+            let list = g.groups.get(*group).unwrap_or_else(|| panic!("swift codegen: local helper {name}: no group {group}"));
+            assert!(!list.iter().any(|&i| g.methods[i].name == *name), "swift codegen: {group}.{name} is both an operation's method and a local helper");
+            assert!(
+                !g.children(group).iter().any(|c| c.rsplit('.').next().unwrap().to_lower_camel_case() == name.to_lower_camel_case()),
+                "swift codegen: {group}.{name} is both a group and a local helper"
+            );
+        }
+        g
+    }
+
+    /// The local helpers of `group` (snake_case names).
+    fn local_helpers(group: &str) -> impl Iterator<Item = &'static str> + '_ {
+        LOCAL_HELPERS.iter().filter(move |(g, _)| *g == group).map(|(_, n)| *n)
     }
 
     /// A property's description, with its referenced schema's and constraints.
@@ -892,6 +935,14 @@ impl<'a> Gen<'a> {
             let _ = writeln!(out, "    }}");
             for &i in idx {
                 self.method(&mut out, &self.methods[i]);
+            }
+            for name in Gen::local_helpers(group) {
+                let (args, returns, body, lines) = local_helper(name);
+                let _ = writeln!(out);
+                doc(&mut out, "    ", &lines);
+                let _ = writeln!(out, "    public func {}({}) {returns} {{", ident(&name.to_lower_camel_case()), args.join(", "));
+                let _ = writeln!(out, "        {body}");
+                let _ = writeln!(out, "    }}");
             }
             let _ = writeln!(out, "}}");
         }

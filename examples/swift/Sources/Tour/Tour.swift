@@ -29,7 +29,7 @@ struct Tour {
         let user = try await fe.account.user()
         print("signed in as \(user.email ?? user.userId) (\(user.tier))")
 
-        let check = try await FlowEngine.packFolder(folder, dryRun: true)
+        let check = try await fe.functions.packFolder(folder, dryRun: true)
         print("\(folder): \(check.summary.fileCount) files, \(check.summary.totalBytes) bytes")
 
         let fn = try await fe.functions.create(name: "tour-\(Int.random(in: 1000 ... 9999))", runtime: .nodejs22)

@@ -661,6 +661,20 @@ public struct FunctionsAPI: Sendable {
     public func deployFolder(_ id: String, path: String, wait: Bool = true, pollInterval: TimeInterval? = nil, waitTimeout: TimeInterval? = nil, ignore: [String] = [], onProgress: (@Sendable (DeployProgress) -> Void)? = nil) async throws -> DeployOutcome {
         return try await core.deployFolder(functionId: id, path: path, wait: wait, pollInterval: pollInterval, waitTimeout: waitTimeout, ignore: ignore, onProgress: onProgress)
     }
+
+    /// Packs a folder the way `deployFolder` would, without any request (no key needed).
+    ///
+    /// The ignore files (`.gitignore`, `.feignore`) and every upload limit are applied first. With `dryRun` nothing is written: the summary lists every file that would be uploaded. Otherwise the deterministic .tar.gz goes to `output`, or into `tarball` when no output is given. Cancelling the task stops it. The same as the static `FlowEngine.packFolder`.
+    ///
+    /// - Parameters:
+    ///   - path: The folder to pack.
+    ///   - dryRun: Only check the folder and list what would be packed.
+    ///   - output: Write the .tar.gz to this file instead of returning it as `tarball`.
+    ///   - ignore: More gitignore-style patterns to leave out (on top of `.gitignore` and `.feignore`).
+    /// - Throws: `FlowEngineError`: `.invalidArgument` when the folder is missing or breaks a limit (`field` names the offending file)
+    public func packFolder(_ path: String, dryRun: Bool = false, output: String? = nil, ignore: [String] = []) async throws -> PackedFolder {
+        return try await FlowEngine.packFolder(path, dryRun: dryRun, output: output, ignore: ignore)
+    }
 }
 
 /// `fe.functions.billing`
