@@ -1,8 +1,9 @@
 //! A failed build against the in-process sandbox: `deploy_folder` returns a
 //! `DeployFailed` error carrying this deployment's build log, and not the
 //! lines of the function's earlier builds.
-use flowengine::{Client, Config, DeployOptions, ErrorKind};
-use flowengine_sandbox::SandboxConfig;
+mod common;
+
+use flowengine::{DeployOptions, ErrorKind};
 use serde_json::json;
 use std::time::Duration;
 
@@ -17,15 +18,7 @@ fn deployment_ids(message: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_failed_build_reports_its_own_log_only() {
-    let sandbox = flowengine_sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox starts");
-    let fe = Client::new(Config {
-        api_key: Some(sandbox.api_key.clone()),
-        base_url: Some(sandbox.url.clone()),
-        max_retries: Some(0),
-        config_file: Some("/nonexistent/config.json".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let (_sandbox, fe) = common::sandbox_and_client().await;
     let function = fe.call("createFunction", json!({"name": "fails-twice", "runtime": "nodejs22"})).await.expect("created");
     let id = function["id"].as_str().expect("id").to_string();
     // A Node function without package.json: the sandbox's build fails.

@@ -1,7 +1,10 @@
 //! Replays every scenario of tests/scenarios/*.yaml through the narrow waist
 //! (`call`, `stream`, the helpers) against an in-process sandbox. The same
 //! files drive the Python, Node and Swift-ABI suites.
-use flowengine::{Client, Config, DeployOptions, ErrorKind, StreamItem};
+mod common;
+
+use common::client_for;
+use flowengine::{Client, DeployOptions, ErrorKind, StreamItem};
 use flowengine_sandbox::{AccountSpec, FunctionsTier, MainTier, SandboxConfig};
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
@@ -109,16 +112,6 @@ fn account_spec(v: &Value) -> AccountSpec {
     spec
 }
 
-fn client_for(url: &str, key: &str) -> Client {
-    Client::new(Config {
-        api_key: Some(key.to_string()),
-        base_url: Some(url.to_string()),
-        max_retries: Some(0),
-        config_file: Some("/nonexistent/config.json".into()),
-        ..Default::default()
-    })
-    .unwrap()
-}
 
 type StepResult = Result<Value, flowengine::Error>;
 

@@ -2,8 +2,7 @@
 //! only when its part is sent:
 //! a folder with more files than the process may hold open at once uploads.
 //! (The first test lowers this process's open-file limit; the other needs few files.)
-use flowengine::{Client, Config};
-use flowengine_sandbox::SandboxConfig;
+mod common;
 
 const FILES: usize = 600;
 const OPEN_FILES_LIMIT: u64 = 256;
@@ -17,15 +16,7 @@ async fn a_folder_of_more_files_than_may_be_open_uploads() {
     for i in 0..FILES {
         std::fs::write(folder.path().join("data").join(format!("{i:04}.txt")), format!("file {i}\n")).unwrap();
     }
-    let sandbox = flowengine_sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox starts");
-    let fe = Client::new(Config {
-        api_key: Some(sandbox.api_key.clone()),
-        base_url: Some(sandbox.url.clone()),
-        max_retries: Some(0),
-        config_file: Some("/nonexistent/config.json".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let (_sandbox, fe) = common::sandbox_and_client().await;
 
     // SAFETY: plain libc calls on this process's own limit.
     let limit = libc::rlimit { rlim_cur: OPEN_FILES_LIMIT, rlim_max: OPEN_FILES_LIMIT * 4 };
@@ -41,8 +32,7 @@ async fn a_folder_of_more_files_than_may_be_open_uploads() {
 
 #[tokio::test]
 async fn call_sends_the_folder_upload_too() {
-    let sandbox = flowengine_sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox starts");
-    let fe = Client::new(Config { api_key: Some(sandbox.api_key.clone()), base_url: Some(sandbox.url.clone()), max_retries: Some(0), config_file: Some("/nonexistent/config.json".into()), ..Default::default() }).unwrap();
+    let (_sandbox, fe) = common::sandbox_and_client().await;
     let hello = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
     let params = serde_json::json!({"path": hello, "name": "via-call", "runtime": "nodejs22", "ignore": ["index.js"]});
     let accepted = fe.call("uploadFunctionFolder", params).await.expect("uploaded through call");
