@@ -33,11 +33,6 @@ const RESERVED: &[&str] = &[
 /// The hand-written helpers the generator knows (`x-sdk-also` kind `helper`).
 const HELPERS: &[&str] = &["deploy_folder"];
 
-/// Hand-written helpers that are no operation at all (local work), by group:
-/// (group, snake_case name). Each is bound in its group like the helpers of
-/// the spec (`fe.functions.packFolder`), over its function in lib/core.js.
-const LOCAL_HELPERS: &[(&str, &str)] = &[("functions", "pack_folder")];
-
 /// One local helper: its arguments, the body of its method in index.js, its
 /// TypeScript signature and its JSDoc.
 fn local_helper(name: &str) -> (&'static str, &'static str, &'static str, Vec<String>) {
@@ -211,20 +206,8 @@ impl<'a> Gen<'a> {
         let names: Vec<(String, String)> = methods.iter().map(|m| (m.group.clone(), m.name.clone())).collect();
         let groups = surface::group_tree(&names, "node");
         let g = Gen { api, methods, groups };
-        for (group, name) in LOCAL_HELPERS {
-            let list = g.groups.get(*group).unwrap_or_else(|| panic!("node codegen: local helper {name}: no group {group}"));
-            assert!(!list.iter().any(|&i| g.methods[i].name == *name), "node codegen: {group}.{name} is both an operation's method and a local helper");
-            assert!(
-                !g.children(group).iter().any(|c| c.rsplit('.').next().unwrap().to_lower_camel_case() == name.to_lower_camel_case()),
-                "node codegen: {group}.{name} is both a group and a local helper"
-            );
-        }
+        surface::check_local_helpers("node", &names, &g.groups);
         g
-    }
-
-    /// The local helpers of `group` (snake_case names).
-    fn local_helpers(group: &str) -> impl Iterator<Item = &'static str> + '_ {
-        LOCAL_HELPERS.iter().filter(move |(g, _)| *g == group).map(|(_, n)| *n)
     }
 
     fn options(api: &Api, op: &Operation, exclude: &[String]) -> Vec<Opt> {
@@ -541,7 +524,7 @@ impl<'a> Gen<'a> {
                 jsdoc(&mut out, "  ", &self.method_doc(m));
                 let _ = writeln!(out, "  {};", self.signature(m));
             }
-            for name in Gen::local_helpers(group) {
+            for name in surface::local_helpers(group) {
                 let (_, _, signature, doc) = local_helper(name);
                 jsdoc(&mut out, "  ", &doc);
                 let _ = writeln!(out, "  {signature};");
@@ -693,7 +676,7 @@ impl<'a> Gen<'a> {
                 let _ = writeln!(out, "    {body}");
                 let _ = writeln!(out, "  }}");
             }
-            for name in Gen::local_helpers(group) {
+            for name in surface::local_helpers(group) {
                 let (args, body, _, doc) = local_helper(name);
                 let _ = writeln!(out);
                 let _ = writeln!(out, "  /** {} */", doc[0].replace("*/", "*\\/"));

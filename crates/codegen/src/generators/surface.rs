@@ -136,3 +136,24 @@ pub fn group_tree(methods: &[(String, String)], lang: &str) -> BTreeMap<String, 
     }
     groups
 }
+
+/// Helpers that belong to a group but to no operation of the spec (each
+/// language binds them to its hand-written function): (group, snake_case name).
+pub const LOCAL_HELPERS: &[(&str, &str)] = &[("functions", "pack_folder")];
+
+/// The local helpers of `group`.
+pub fn local_helpers(group: &str) -> impl Iterator<Item = &'static str> + '_ {
+    LOCAL_HELPERS.iter().filter(move |(g, _)| *g == group).map(|(_, n)| *n)
+}
+
+/// Each local helper's group exists, and no method or subgroup there has its name.
+pub fn check_local_helpers(lang: &str, methods: &[(String, String)], groups: &BTreeMap<String, Vec<usize>>) {
+    for (group, name) in LOCAL_HELPERS {
+        let list = groups.get(*group).unwrap_or_else(|| panic!("{lang} codegen: local helper {name}: no group {group}"));
+        assert!(!list.iter().any(|&i| methods[i].1 == *name), "{lang} codegen: {group}.{name} is both an operation's method and a local helper");
+        let subgroup = groups.keys().any(|g| {
+            g.strip_prefix(group).and_then(|r| r.strip_prefix('.')).is_some_and(|r| !r.contains('.') && r.to_lower_camel_case() == name.to_lower_camel_case())
+        });
+        assert!(!subgroup, "{lang} codegen: {group}.{name} is both a group and a local helper");
+    }
+}

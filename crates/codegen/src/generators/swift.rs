@@ -52,11 +52,6 @@ const NESTED_RESERVED: &[&str] = &["Type", "Protocol", "Self", "CodingKeys", "Er
 /// The hand-written helpers the generator knows (`x-sdk-also` kind `helper`).
 const HELPERS: &[&str] = &["deploy_folder"];
 
-/// Hand-written helpers that are no operation at all (local work), by group:
-/// (group, snake_case name). Each is bound in its group like the helpers of
-/// the spec (`fe.functions.packFolder`), over its function in Core.swift.
-const LOCAL_HELPERS: &[(&str, &str)] = &[("functions", "pack_folder")];
-
 /// One local helper: its arguments, its result, the body of its method and its doc.
 fn local_helper(name: &str) -> (Vec<&'static str>, &'static str, &'static str, Vec<String>) {
     match name {
@@ -287,20 +282,8 @@ impl<'a> Gen<'a> {
         let names: Vec<(String, String)> = methods.iter().map(|m| (m.group.clone(), m.name.clone())).collect();
         let groups = surface::group_tree(&names, "swift");
         let g = Gen { api, methods, groups };
-        for (group, name) in LOCAL_HELPERS {
-            let list = g.groups.get(*group).unwrap_or_else(|| panic!("swift codegen: local helper {name}: no group {group}"));
-            assert!(!list.iter().any(|&i| g.methods[i].name == *name), "swift codegen: {group}.{name} is both an operation's method and a local helper");
-            assert!(
-                !g.children(group).iter().any(|c| c.rsplit('.').next().unwrap().to_lower_camel_case() == name.to_lower_camel_case()),
-                "swift codegen: {group}.{name} is both a group and a local helper"
-            );
-        }
+        surface::check_local_helpers("swift", &names, &g.groups);
         g
-    }
-
-    /// The local helpers of `group` (snake_case names).
-    fn local_helpers(group: &str) -> impl Iterator<Item = &'static str> + '_ {
-        LOCAL_HELPERS.iter().filter(move |(g, _)| *g == group).map(|(_, n)| *n)
     }
 
     /// A property's description, with its referenced schema's and constraints.
@@ -936,7 +919,7 @@ impl<'a> Gen<'a> {
             for &i in idx {
                 self.method(&mut out, &self.methods[i]);
             }
-            for name in Gen::local_helpers(group) {
+            for name in surface::local_helpers(group) {
                 let (args, returns, body, lines) = local_helper(name);
                 let _ = writeln!(out);
                 doc(&mut out, "    ", &lines);
