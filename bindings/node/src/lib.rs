@@ -26,6 +26,7 @@
 #![allow(clippy::result_large_err)]
 
 use flowengine::tarball::PackOptions;
+use flowengine::pack_folder::PackTarget;
 use flowengine::{Config, LazyClient, DeployOptions, DeployProgress, Error as CoreError, ErrorKind, EventStream};
 use futures::FutureExt;
 use napi::bindgen_prelude::{Buffer, Object};
@@ -277,31 +278,10 @@ pub fn pack_folder<'env>(env: &'env Env, path: String, options: Option<String>, 
         let pack = pack_options(&o)?;
         let dry_run = o["dryRun"].as_bool().unwrap_or(false);
         let output = o["output"].as_str().map(PathBuf::from);
-        let root = PathBuf::from(&path);
-        let result = tokio::task::spawn_blocking(move || -> Result<PackOut, CoreError> {
-            let plan = flowengine::tarball::plan_folder(&root, &pack).map_err(pack_error)?;
-            let mut summary = plan.summary();
-            if dry_run {
-                return Ok(PackOut { summary: to_json_text(&summary)?, tarball: None });
-            }
-            match output {
-                Some(out) => {
-                    let file = std::fs::File::create(&out).map_err(|e| CoreError::invalid_argument("output", format!("cannot write {}: {e}", out.display())))?;
-                    let n = plan.write_tar_gz(std::io::BufWriter::new(file)).map_err(pack_error)?;
-                    summary.compressed_bytes = Some(n);
-                    Ok(PackOut { summary: to_json_text(&summary)?, tarball: None })
-                }
-                None => {
-                    let mut bytes = Vec::new();
-                    let n = plan.write_tar_gz(&mut bytes).map_err(pack_error)?;
-                    summary.compressed_bytes = Some(n);
-                    Ok(PackOut { summary: to_json_text(&summary)?, tarball: Some(bytes.into()) })
-                }
-            }
-        })
-        .await
-        .map_err(|e| CoreError::new(ErrorKind::InvalidArgument, format!("packing stopped: {e}")))??;
-        Ok(result)
+        let target = PackTarget::from_options(dry_run, output);
+        // An aborted signal drops this future, which stops the pack.
+        let (summary, tarball) = flowengine::pack_folder::pack_folder(&PathBuf::from(&path), &pack, target).await?;
+        Ok(PackOut { summary: to_json_text(&summary)?, tarball: tarball.map(Into::into) })
     })
 }
 
@@ -309,11 +289,6 @@ pub fn pack_folder<'env>(env: &'env Env, path: String, options: Option<String>, 
 pub struct PackOut {
     pub summary: String,
     pub tarball: Option<Buffer>,
-}
-
-fn pack_error(e: flowengine::tarball::PackError) -> CoreError {
-    let field = e.path().map(str::to_string).unwrap_or_else(|| "path".to_string());
-    CoreError::invalid_argument(field, e.to_string())
 }
 
 fn pack_options(o: &Value) -> Result<PackOptions, CoreError> {

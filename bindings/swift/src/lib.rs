@@ -209,11 +209,6 @@ fn pack_options(ignore: Vec<String>) -> PackOptions {
     PackOptions { extra_ignores: ignore, ..PackOptions::default() }
 }
 
-fn pack_error(e: flowengine::tarball::PackError) -> NativeError {
-    let field = e.path().map(str::to_string).unwrap_or_else(|| "path".to_string());
-    invalid(&field, e.to_string())
-}
-
 // ------------------------------------------------------------------ client
 
 /// What `FlowEngineClient(config:)` takes. Every field is optional: settings
@@ -490,30 +485,10 @@ pub struct PackResult {
 pub async fn pack_folder(path: String, dry_run: bool, output: Option<String>, ignore: Vec<String>, cancel: Option<Arc<CancelToken>>) -> Result<PackResult, NativeError> {
     on_runtime(cancel, async move {
         let pack = pack_options(ignore);
-        let root = PathBuf::from(&path);
-        tokio::task::spawn_blocking(move || -> Result<PackResult, NativeError> {
-            let plan = flowengine::tarball::plan_folder(&root, &pack).map_err(pack_error)?;
-            let mut summary = plan.summary();
-            if dry_run {
-                return Ok(PackResult { summary_json: to_json_text(&summary)?, tarball: None });
-            }
-            match output {
-                Some(out) => {
-                    let file = std::fs::File::create(&out).map_err(|e| invalid("output", format!("cannot write {out}: {e}")))?;
-                    let n = plan.write_tar_gz(std::io::BufWriter::new(file)).map_err(pack_error)?;
-                    summary.compressed_bytes = Some(n);
-                    Ok(PackResult { summary_json: to_json_text(&summary)?, tarball: None })
-                }
-                None => {
-                    let mut bytes = Vec::new();
-                    let n = plan.write_tar_gz(&mut bytes).map_err(pack_error)?;
-                    summary.compressed_bytes = Some(n);
-                    Ok(PackResult { summary_json: to_json_text(&summary)?, tarball: Some(bytes) })
-                }
-            }
-        })
-        .await
-        .map_err(|e| internal(format!("packing stopped: {e}")))?
+        // A cancelled task drops this future, which stops the pack.
+        let target = flowengine::pack_folder::PackTarget::from_options(dry_run, output.map(PathBuf::from));
+        let (summary, tarball) = flowengine::pack_folder::pack_folder(&PathBuf::from(&path), &pack, target).await?;
+        Ok(PackResult { summary_json: to_json_text(&summary)?, tarball })
     })
     .await
 }

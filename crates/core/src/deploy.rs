@@ -60,8 +60,14 @@ pub struct DeployOutcome {
     pub compressed_bytes: u64,
 }
 
-pub(crate) fn pack_error(e: PackError) -> Error {
-    let field = e.path().map(str::to_string).unwrap_or_else(|| "path".to_string());
+/// A packing failure as the SDK's error: an invalid_argument naming the file
+/// at fault, or `ignore` (a bad pattern) or `output` (the archive's writer).
+pub fn pack_error(e: PackError) -> Error {
+    let field = match &e {
+        PackError::InvalidIgnorePattern { .. } => "ignore".to_string(),
+        PackError::Write { .. } => "output".to_string(),
+        _ => e.path().map(str::to_string).unwrap_or_else(|| "path".to_string()),
+    };
     Error::invalid_argument(field, e.to_string())
 }
 

@@ -17,6 +17,7 @@ pub mod deploy;
 pub mod dispatch;
 pub mod error;
 pub mod logging;
+pub mod pack_folder;
 mod lazy_client;
 mod paginate;
 pub mod project;
